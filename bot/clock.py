@@ -1,0 +1,27 @@
+"""One clock for the whole system, stored in UTC and shown in Europe/Amsterdam.
+
+Tests and simulators replace it with `set_clock` so months can pass in seconds.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    global _clock
+    _clock = clock or (lambda: datetime.now(timezone.utc))
+
+
+def utcnow() -> datetime:
+    return _clock().astimezone(timezone.utc)
+
+
+def today() -> date:
+    """The date in the Netherlands, which is what a customer means by 'today'."""
+    return utcnow().astimezone(AMSTERDAM).date()

@@ -1,0 +1,56 @@
+"""Every setting from the environment, read once, with the embedded defaults of `make run`.
+
+No setting is needed for the embedded set-up (SQLite, local ports); production picks
+PostgreSQL, Redis and tokens through the same variables.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    rasa_url: str
+    rasa_auth_token: str | None
+    rasa_port: int
+    actions_port: int
+    web_port: int
+    console_port: int
+    max_verification_attempts: int
+    verification_lock_minutes: int
+    session_expiration_minutes: int
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'betaalhulp.db'}"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    data_dir = Path(os.environ.get("BETAALHULP_DATA_DIR", PROJECT_ROOT / "var"))
+    rasa_port = _int("RASA_PORT", 5005)
+    return Settings(
+        database_url=os.environ.get("BETAALHULP_DATABASE_URL") or default_database_url(data_dir),
+        data_dir=data_dir,
+        rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN") or None,
+        rasa_port=rasa_port,
+        actions_port=_int("ACTIONS_PORT", 5055),
+        web_port=_int("WEB_PORT", 8080),
+        console_port=_int("CONSOLE_PORT", 8081),
+        max_verification_attempts=_int("BETAALHULP_MAX_VERIFICATION_ATTEMPTS", 3),
+        verification_lock_minutes=_int("BETAALHULP_VERIFICATION_LOCK_MINUTES", 30),
+        session_expiration_minutes=_int("BETAALHULP_SESSION_MINUTES", 60),
+    )

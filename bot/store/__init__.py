@@ -1,0 +1,1 @@
+"""The lender's data: SQLAlchemy models, sessions and migrations."""

@@ -1,0 +1,100 @@
+"""The lender's memory: customers, loans, arrears history and conversation cases.
+
+Money is stored in whole cents (integers) so no float rounding ever reaches a customer.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+LOAN_TYPES = ("personal_loan", "revolving_credit", "mortgage")
+CASE_STATUSES = ("open", "handed_over", "closed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    customer_number = Column(String(16), unique=True, nullable=False, index=True)
+    full_name = Column(String(200), nullable=False)
+    birth_date = Column(Date, nullable=False)
+    phone = Column(String(32), index=True)
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    loans = relationship("Loan", back_populates="customer", order_by="Loan.id")
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    reference = Column(String(32), unique=True, nullable=False)
+    loan_type = Column(String(32), nullable=False)
+    monthly_term_cents = Column(Integer, nullable=False)
+    terms_behind = Column(Integer, nullable=False, default=0)
+    arrears_cents = Column(Integer, nullable=False, default=0)
+    costs_cents = Column(Integer, nullable=False, default=0)
+    # Risk signals without arrears (R22): the follow-up issue reads these.
+    bounced_debits_quarter = Column(Integer, nullable=False, default=0)
+
+    customer = relationship("Customer", back_populates="loans")
+    episodes = relationship("ArrearsEpisode", back_populates="loan", order_by="ArrearsEpisode.started_on")
+
+
+class ArrearsEpisode(Base):
+    """An earlier period in arrears; several in a short time make the arrears recurring (R9)."""
+
+    __tablename__ = "arrears_episodes"
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(Integer, ForeignKey("loans.id"), nullable=False, index=True)
+    started_on = Column(Date, nullable=False)
+    ended_on = Column(Date)
+    terms = Column(Integer, nullable=False, default=1)
+
+    loan = relationship("Loan", back_populates="episodes")
+
+
+class Case(Base):
+    """What one conversation learned and offered, so nobody has to tell the story twice (R20)."""
+
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32))
+    customer_id = Column(Integer, ForeignKey("customers.id"), index=True)
+    status = Column(String(16), nullable=False, default="open")
+    opened_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False)
+    cause = Column(String(32))
+    cause_structural = Column(Boolean)
+    answers = Column(JSON, nullable=False, default=dict)
+    finances = Column(JSON, nullable=False, default=dict)
+    signals = Column(JSON, nullable=False, default=list)
+    solution = Column(String(32))
+    offer = Column(JSON)
+    policy_version = Column(String(32))
+    handoff_reason = Column(Text)
+
+    customer = relationship("Customer")
+
+
+class VerificationFailure(Base):
+    """A failed verification: the lockout counts these per customer number on every channel."""
+
+    __tablename__ = "verification_failures"
+
+    id = Column(Integer, primary_key=True)
+    customer_number = Column(String(16), nullable=False, index=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    failed_at = Column(DateTime(timezone=True), default=utcnow, nullable=False, index=True)

@@ -1,0 +1,44 @@
+"""Fictional demo customers for `make run` and the tests (issue 2). Seeding twice changes nothing."""
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from bot.store.db import session_scope
+from bot.store.models import ArrearsEpisode, Customer, Loan
+
+DEMO_CUSTOMERS = (
+    # number, name, birth date, phone, loan type, term (euros), terms behind, earlier episodes, bounced
+    ("100001", "Sanne de Vries", date(1988, 4, 12), "+31612345001", "personal_loan", 210, 1, 0, 0),
+    ("100002", "Mohamed El Amrani", date(1979, 11, 3), "+31612345002", "revolving_credit", 250, 3, 0, 0),
+    ("100003", "Petra Jansen", date(1965, 7, 21), "+31612345003", "mortgage", 1150, 2, 0, 0),
+    ("100004", "Kees Bakker", date(1992, 1, 30), "+31612345004", "personal_loan", 185, 2, 4, 0),
+    ("100005", "Fatima Yilmaz", date(1983, 9, 15), "+31612345005", "mortgage", 0, 0, 0, 2),
+)
+FATIMA_MORTGAGE_TERM = 980  # up to date; her term only matters for later outreach
+
+
+def seed_demo_customers(url: str | None = None, today: date | None = None) -> int:
+    """Insert the demo customers that are missing; return how many were added."""
+    today = today or date.today()
+    added = 0
+    with session_scope(url) as session:
+        for number, name, born, phone, loan_type, term, behind, episodes, bounced in DEMO_CUSTOMERS:
+            if session.execute(select(Customer.id).where(Customer.customer_number == number)).first():
+                continue
+            customer = Customer(customer_number=number, full_name=name, birth_date=born, phone=phone)
+            term = term or FATIMA_MORTGAGE_TERM
+            loan = Loan(reference=f"{loan_type[:2].upper()}-{number}", loan_type=loan_type,
+                        monthly_term_cents=term * 100, terms_behind=behind,
+                        arrears_cents=term * behind * 100, bounced_debits_quarter=bounced)
+            # Earlier episodes spread over the last 24 months, each closed again.
+            for i in range(episodes):
+                started = today - relativedelta(months=4 + 5 * i)
+                loan.episodes.append(ArrearsEpisode(started_on=started,
+                                                    ended_on=started + relativedelta(months=1), terms=1))
+            customer.loans.append(loan)
+            session.add(customer)
+            added += 1
+    return added

@@ -1,0 +1,42 @@
+from datetime import date
+
+from sqlalchemy import inspect, select
+
+from bot.store.db import engine_for, session_scope
+from bot.store.migrate import downgrade, upgrade
+from bot.store.models import ArrearsEpisode, Customer, Loan
+from bot.store.seed import seed_demo_customers
+
+
+def test_migrations_go_up_and_down(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    tables = set(inspect(engine_for(url)).get_table_names())
+    assert {"customers", "loans", "arrears_episodes", "cases", "verification_failures"} <= tables
+    downgrade(url)
+    assert set(inspect(engine_for(url)).get_table_names()) == {"alembic_version"}
+
+
+def test_seed_adds_the_five_demo_customers_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(url)
+    assert seed_demo_customers(url, today=date(2026, 11, 22)) == 5
+    assert seed_demo_customers(url, today=date(2026, 11, 22)) == 0
+    with session_scope(url) as session:
+        numbers = session.execute(select(Customer.customer_number).order_by(Customer.customer_number)).scalars()
+        assert list(numbers) == ["100001", "100002", "100003", "100004", "100005"]
+
+
+def test_seed_matches_the_issue(database):
+    with session_scope() as session:
+        loans = {loan.customer.customer_number: loan for loan in session.execute(select(Loan)).scalars()}
+        assert (loans["100001"].loan_type, loans["100001"].arrears_cents, loans["100001"].terms_behind) == \
+            ("personal_loan", 21000, 1)
+        assert (loans["100002"].loan_type, loans["100002"].arrears_cents) == ("revolving_credit", 75000)
+        assert (loans["100003"].loan_type, loans["100003"].arrears_cents) == ("mortgage", 230000)
+        assert (loans["100004"].arrears_cents, len(loans["100004"].episodes)) == (37000, 4)
+        assert (loans["100005"].arrears_cents, loans["100005"].bounced_debits_quarter) == (0, 2)
+        sanne = session.execute(select(Customer).where(Customer.customer_number == "100001")).scalar_one()
+        assert (sanne.full_name, sanne.birth_date, sanne.phone) == ("Sanne de Vries", date(1988, 4, 12), "+31612345001")
+        episodes = session.execute(select(ArrearsEpisode)).scalars().all()
+        assert all(e.started_on >= date(2024, 11, 22) for e in episodes)
