@@ -1,0 +1,104 @@
+"""Cause of the arrears from the customer's own words (R7).
+
+The bot asks an open question and then follows up; this module turns an answer into one of
+a fixed set of categories and tells whether the cause counts as structural by default (which
+triggers the income/expense check, R9). Rules and words live in causes.yml, versioned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.language import first_hit, load_yaml, tokenize
+
+CAUSES_PATH = Path(__file__).with_name("causes.yml")
+
+# Fixed contract with the dialogue (slot values) and the handover summary (R20).
+CAUSES = (
+    "job_loss", "income_drop", "one_off_expense", "illness", "relationship_end",
+    "bereavement", "forgot", "payment_timing", "other_debts", "business", "other",
+)
+FALLBACK = "other"
+
+
+@dataclass(frozen=True)
+class CauseResult:
+    cause: str                      # one of CAUSES
+    term: str | None                # lexicon term that decided it; None for the fallback
+    candidates: tuple[str, ...]     # every cause that matched, in priority order
+
+
+@dataclass(frozen=True)
+class _Rules:
+    priority: tuple[str, ...]
+    terms: dict
+    excludes: dict
+    structural: dict
+    follow_up: dict
+    no_typo: frozenset
+    version: str
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    data = load_yaml(str(CAUSES_PATH))
+    causes = data.get("causes") or {}
+    priority = tuple(data.get("priority") or ())
+    expected = set(CAUSES) - {FALLBACK}
+    if set(causes) != expected or set(priority) != expected or len(priority) != len(expected):
+        raise ValueError("causes.yml must define and rank every cause except 'other'")
+    return _Rules(
+        priority=priority,
+        terms={c: tuple(str(t) for t in causes[c].get("terms") or ()) for c in priority},
+        excludes={c: tuple(str(t) for t in causes[c].get("exclude") or ()) for c in priority},
+        structural={c: bool(causes[c]["structural_default"]) for c in priority},
+        follow_up={c: bool(causes[c].get("follow_up", False)) for c in priority},
+        no_typo=frozenset(str(w) for w in data.get("typo_exclusions") or ()),
+        version=str(data["version"]),
+    )
+
+
+def causes_version() -> str:
+    """Stored with the recorded cause so a later rule change can be traced."""
+    return _rules().version
+
+
+def explain_cause(text: str) -> CauseResult:
+    """Like classify_cause, with the deciding term and all matching causes (for staff)."""
+    rules = _rules()
+    tokens = tokenize(text)
+    matched: list[tuple[str, str]] = []
+    for cause in rules.priority:
+        hit = first_hit(rules.terms[cause], tokens, no_typo=rules.no_typo,
+                        excludes=rules.excludes[cause])
+        if hit is not None:
+            matched.append((cause, hit.term))
+    if not matched:
+        return CauseResult(FALLBACK, None, ())
+    return CauseResult(matched[0][0], matched[0][1], tuple(c for c, _ in matched))
+
+
+def classify_cause(text: str) -> str:
+    """One of CAUSES for the customer's answer; 'other' when nothing is recognised."""
+    return explain_cause(text).cause
+
+
+def structural_default(cause: str) -> bool:
+    """Whether a cause counts as structural until a follow-up answer says otherwise.
+    'other' is not structural by default: the follow-up question decides (R7, R9)."""
+    if cause == FALLBACK:
+        return False
+    if cause not in CAUSES:
+        raise ValueError(f"unknown cause: {cause!r}")
+    return _rules().structural[cause]
+
+
+def needs_follow_up(cause: str) -> bool:
+    """True for causes whose duration decides temporary vs structural (job_loss, illness,
+    business) and for 'other', where the first answer told us too little."""
+    if cause == FALLBACK:
+        return True
+    if cause not in CAUSES:
+        raise ValueError(f"unknown cause: {cause!r}")
+    return _rules().follow_up[cause]
