@@ -31,6 +31,8 @@ class Settings:
     max_verification_attempts: int
     verification_lock_minutes: int
     session_expiration_minutes: int
+    lender_name: str
+    lender_iban: str
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -53,4 +55,7 @@ def settings() -> Settings:
         max_verification_attempts=_int("BETAALHULP_MAX_VERIFICATION_ATTEMPTS", 3),
         verification_lock_minutes=_int("BETAALHULP_VERIFICATION_LOCK_MINUTES", 30),
         session_expiration_minutes=_int("BETAALHULP_SESSION_MINUTES", 60),
+        # A fictional lender for the demo; a real one sets its own account here.
+        lender_name=os.environ.get("BETAALHULP_LENDER_NAME", "Voorbeeld Lening B.V."),
+        lender_iban=os.environ.get("BETAALHULP_LENDER_IBAN", "NL91ABNA0417164300"),
     )

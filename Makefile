@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/betaalhulp.tar.gz
+MODEL_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
+export RASA_TELEMETRY_ENABLED := false
+export ACTIONS_PORT ?= 5055
+export RASA_PORT ?= 5005
+
+.PHONY: install run test train validate seed clean
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@python310=$$(scripts/find_python310.sh) && \
+	  { [ -x $(PY) ] || "$$python310" -m venv $(VENV); }
+	# One resolver run with Rasa pinned: packages installed alone break Rasa's pins.
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip check
+	touch $@
+
+install: $(VENV)/.installed
+
+# Rasa trains only when the config, domain or training data changed since the last model.
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	$(RASA) train --domain domain --data data --config config.yml --out models \
+	  --fixed-model-name betaalhulp --quiet
+	touch $@
+
+train: $(MODEL)
+
+seed: install
+	$(PY) -m bot.store seed
+
+validate: install
+	$(PY) -m pytest -q tests/test_training_data.py
+
+run: install $(MODEL) seed
+	scripts/run.sh
+
+test: install $(MODEL)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+clean:
+	rm -rf models results .rasa var

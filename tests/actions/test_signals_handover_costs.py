@@ -1,0 +1,59 @@
+from sqlalchemy import select
+
+from actions.base import SafeAction
+from actions.costs import ActionExplainCosts
+from actions.handover import ActionHandover
+from actions.signals import ActionDetectSignals
+from bot.store.db import session_scope
+from bot.store.models import Case
+from tests.actions.conftest import make_tracker, responses, run, slot_events
+
+
+def test_signals_from_any_message_are_merged_and_kept_with_their_sentence(db):
+    text = "er staat een deurwaarder voor de deur en ik heb ook schulden bij de belastingdienst"
+    events, messages = run(ActionDetectSignals(), make_tracker({"signals": ["illness"]}, text=text))
+    assert messages == []
+    assert slot_events(events)["signals"] == ["bailiff", "illness", "multiple_creditors"]
+    with session_scope() as session:
+        case = session.execute(select(Case)).scalar_one()
+    assert {s["name"] for s in case.signals} == {"bailiff", "multiple_creditors"}
+    assert all(s["text"] == text for s in case.signals)
+
+
+def test_no_signal_no_events(db):
+    events, _ = run(ActionDetectSignals(), make_tracker(text="ik heb geen deurwaarder"))
+    assert events == []
+
+
+def test_handover_saves_the_case_closes_the_form_and_pauses(db):
+    tracker = make_tracker({"requested_slot": "income_changed"}, active_loop="control_form", intent="ask_human")
+    events, messages = run(ActionHandover(), tracker)
+    assert responses(messages) == ["utter_handover"]
+    kinds = [e["event"] for e in events]
+    assert kinds[-1] == "pause" and "active_loop" in kinds
+    assert slot_events(events)["handoff_reason"] == "customer_asked"
+    with session_scope() as session:
+        case = session.execute(select(Case)).scalar_one()
+    assert (case.status, case.handoff_reason) == ("handed_over", "customer_asked")
+
+
+def test_costs_only_for_the_verified(db):
+    _, messages = run(ActionExplainCosts(), make_tracker({"verified": False, "arrears_costs": "€ 15"}))
+    assert responses(messages) == ["utter_need_verification_first"]
+    _, messages = run(ActionExplainCosts(), make_tracker({"verified": True, "arrears_costs": "€ 0"}))
+    assert responses(messages) == ["utter_arrears_no_costs"]
+    _, messages = run(ActionExplainCosts(), make_tracker({"verified": True, "arrears_costs": "€ 15"}))
+    assert responses(messages) == ["utter_arrears_costs"]
+
+
+def test_a_crashing_action_answers_kindly_and_logs_no_customer_data(db, caplog):
+    class Crashing(SafeAction):
+        def name(self):
+            return "action_crashing"
+
+        def act(self, dispatcher, tracker, domain):
+            raise ValueError("Sanne de Vries 12-04-1988")
+
+    events, messages = run(Crashing(), make_tracker())
+    assert events == [] and responses(messages) == ["utter_something_went_wrong"]
+    assert "Sanne" not in caplog.text and "ValueError" in caplog.text
