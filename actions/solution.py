@@ -1,0 +1,119 @@
+"""One clear proposal that fits, agreement, and the customer's own offer weighed (R11-R18)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.base import Events, SafeAction
+from actions.facts import conversation_from, customer_overview
+from actions.handover import hand_over
+from bot import cases, clock
+from bot.config import settings
+from bot.formatting import euros
+from bot.parsing import parse_amount
+from bot.policy import Proposal, propose, weigh_offer
+from bot.solutions import (case_facts, offer_response, proposal_responses, proposal_values, template_values,
+                           written_values)
+from bot.store.db import session_scope
+
+# From this many proposals on, a person is offered alongside (R4).
+OFFER_PERSON_FROM_ROUND = 2
+
+
+def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Proposal, loan_slots: dict,
+            rounds: int) -> Events:
+    """Says the proposal, stores it on the case, and hands over when staff must confirm it."""
+    values = proposal_values(proposal)
+    template = template_values(loan_slots, values["written"])
+    for response in proposal_responses(proposal):
+        dispatcher.utter_message(response=response, **template)
+    raw = values["raw"]
+    with session_scope() as session:
+        cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(), solution=proposal.solution,
+                     offer={**raw, "agreed": False}, policy_version=proposal.policy_version)
+    events: Events = [SlotSet("solution", proposal.solution), SlotSet("monthly_capacity", raw["monthly_capacity"]),
+                      SlotSet("arrangement_amount", raw["arrangement_amount"]),
+                      SlotSet("arrangement_months", raw["arrangement_months"]),
+                      SlotSet("proposal_rounds", rounds)]
+    if proposal.needs_staff_confirmation:
+        return events + [SlotSet("awaiting_agreement", False)] + hand_over(tracker, f"staff_confirmation:{proposal.solution}")
+    if rounds >= OFFER_PERSON_FROM_ROUND:
+        dispatcher.utter_message(response="utter_offer_person_too")
+    return events + [SlotSet("awaiting_agreement", True)]
+
+
+class ActionProposeSolution(SafeAction):
+    def name(self) -> str:
+        return "action_propose_solution"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        with session_scope() as session:
+            facts = customer_overview(session, tracker)
+        if facts is None or facts.main_loan is None or not facts.in_arrears:
+            dispatcher.utter_message(response="utter_agreement_saved")
+            return []
+        proposal = propose(case_facts(facts.main_loan, facts.recurring, conversation_from(tracker)), clock.today())
+        rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
+        return present(dispatcher, tracker, proposal, facts.as_slots(), rounds)
+
+
+class ActionAcceptProposal(SafeAction):
+    def name(self) -> str:
+        return "action_accept_proposal"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        with session_scope() as session:
+            facts = customer_overview(session, tracker)
+            case = cases.current_case(session, tracker.sender_id)
+            if facts is None or not case.offer:
+                dispatcher.utter_message(response="utter_need_verification_first")
+                return [SlotSet("awaiting_agreement", False)]
+            offer = {**case.offer, "agreed": True, "agreed_at": clock.utcnow().isoformat()}
+            cases.record(session, tracker.sender_id, offer=offer)
+        config = settings()
+        written = written_values(offer)
+        dispatcher.utter_message(response=f"utter_confirm_{offer['solution']}",
+                                 **template_values(facts.as_slots(), written),
+                                 lender_iban=config.lender_iban, lender_name=config.lender_name)
+        dispatcher.utter_message(response="utter_agreement_saved")
+        return [SlotSet("awaiting_agreement", False)]
+
+
+class ValidateCounterOfferForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_counter_offer_form"
+
+    def validate_customer_offer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: dict) -> dict[str, Any]:
+        amount = parse_amount(value) if isinstance(value, str) else None
+        if amount is None:
+            dispatcher.utter_message(response="utter_invalid_amount")
+            return {"customer_offer": None}
+        return {"customer_offer": float(amount.quantize(Decimal("0.01")))}
+
+
+class ActionWeighOffer(SafeAction):
+    """R12: the customer's own amount is weighed against capacity and the recovery period."""
+
+    def name(self) -> str:
+        return "action_weigh_offer"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        with session_scope() as session:
+            facts = customer_overview(session, tracker)
+        if facts is None or facts.main_loan is None:
+            dispatcher.utter_message(response="utter_need_verification_first")
+            return [SlotSet("awaiting_agreement", False)]
+        conversation = conversation_from(tracker)
+        base = case_facts(facts.main_loan, facts.recurring, conversation)
+        assessment = weigh_offer(base, base.customer_offer or 0, clock.today())
+        dispatcher.utter_message(response=offer_response(assessment), offer_amount=euros(assessment.offer),
+                                 lowest_workable_amount=euros(assessment.lowest_workable_amount))
+        rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
+        return present(dispatcher, tracker, assessment.proposal, facts.as_slots(), rounds) + \
+            [SlotSet("customer_offer", None)]
