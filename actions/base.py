@@ -4,10 +4,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from typing import Any
+from decimal import Decimal
+from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot.parsing import parse_amount
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +45,21 @@ def channel_of(tracker: Tracker) -> str | None:
 
 def message_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
+
+
+def slot_validator(slot: str, parse: Callable[[str], Any], invalid_response: str):
+    """A form's `validate_<slot>`: the parsed value, or a kind hint and the question again."""
+    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                 domain: dict) -> dict[str, Any]:
+        parsed = parse(value) if isinstance(value, str) else None
+        if parsed is None:
+            dispatcher.utter_message(response=invalid_response)
+        return {slot: parsed}
+    validate.__name__ = f"validate_{slot}"
+    return validate
+
+
+def euros_in_cents_precision(text: str) -> float | None:
+    """An amount as a slot value: JSON carries it as a float, exact to the cent."""
+    amount = parse_amount(text)
+    return None if amount is None else float(amount.quantize(Decimal("0.01")))

@@ -1,43 +1,30 @@
 """The four control questions of R8, and whether the full check of R9 follows."""
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import Events, SafeAction
+from actions.base import Events, SafeAction, slot_validator
 from actions.facts import conversation_from, customer_overview
 from bot import assessment, cases
+from bot.parsing import parse_yes_no
 from bot.policy import income_check_needed
 from bot.solutions import case_facts
-from bot.parsing import parse_yes_no
 from bot.store.db import session_scope
 
 CONTROL_QUESTIONS = ("income_changed", "situation_changed", "other_debts", "upcoming_changes")
-
-
-def _yes_no(slot: str):
-    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                 domain: dict) -> dict[str, Any]:
-        answer = value if isinstance(value, bool) else parse_yes_no(value) if isinstance(value, str) else None
-        if answer is None:
-            dispatcher.utter_message(response="utter_please_yes_no")
-        return {slot: answer}
-    validate.__name__ = f"validate_{slot}"
-    return validate
 
 
 class ValidateControlForm(FormValidationAction):
     def name(self) -> str:
         return "validate_control_form"
 
-    validate_income_changed = _yes_no("income_changed")
-    validate_situation_changed = _yes_no("situation_changed")
-    validate_other_debts = _yes_no("other_debts")
-    validate_upcoming_changes = _yes_no("upcoming_changes")
+    validate_income_changed = slot_validator("income_changed", parse_yes_no, "utter_please_yes_no")
+    validate_situation_changed = slot_validator("situation_changed", parse_yes_no, "utter_please_yes_no")
+    validate_other_debts = slot_validator("other_debts", parse_yes_no, "utter_please_yes_no")
+    validate_upcoming_changes = slot_validator("upcoming_changes", parse_yes_no, "utter_please_yes_no")
 
 
 class ActionAssessControlAnswers(SafeAction):

@@ -1,34 +1,20 @@
 """The full income/expense check of R9: the figures, asked one at a time and stored on the case."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import Events, SafeAction
+from actions.base import Events, SafeAction, euros_in_cents_precision, slot_validator
 from bot import cases
-from bot.parsing import parse_amount, parse_children, parse_household_type
+from bot.parsing import parse_children, parse_household_type
 from bot.store.db import session_scope
 
 HOUSEHOLDS_WITH_CHILDREN = ("single_parent", "couple_with_children")
 WITHOUT_CHILDREN = {"single_parent": "single", "couple_with_children": "couple"}
 FINANCE_SLOTS = ("net_monthly_income", "housing_costs", "other_fixed_costs", "household_type", "children")
-
-
-def _amount(slot: str):
-    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                 domain: dict) -> dict[str, Any]:
-        amount = parse_amount(value) if isinstance(value, str) else None
-        if amount is None:
-            dispatcher.utter_message(response="utter_invalid_amount")
-            return {slot: None}
-        # Slots travel as JSON: whole cents as a float is exact enough and readable.
-        return {slot: float(amount.quantize(Decimal("0.01")))}
-    validate.__name__ = f"validate_{slot}"
-    return validate
 
 
 class ValidateIncomeCheckForm(FormValidationAction):
@@ -42,9 +28,9 @@ class ValidateIncomeCheckForm(FormValidationAction):
             return [slot for slot in domain_slots if slot != "children"]
         return domain_slots
 
-    validate_net_monthly_income = _amount("net_monthly_income")
-    validate_housing_costs = _amount("housing_costs")
-    validate_other_fixed_costs = _amount("other_fixed_costs")
+    validate_net_monthly_income = slot_validator("net_monthly_income", euros_in_cents_precision, "utter_invalid_amount")
+    validate_housing_costs = slot_validator("housing_costs", euros_in_cents_precision, "utter_invalid_amount")
+    validate_other_fixed_costs = slot_validator("other_fixed_costs", euros_in_cents_precision, "utter_invalid_amount")
 
     def validate_household_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict) -> dict[str, Any]:

@@ -1,24 +1,26 @@
 """One clear proposal that fits, agreement, and the customer's own offer weighed (R11-R18)."""
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import Events, SafeAction
+from actions.base import Events, SafeAction, euros_in_cents_precision, slot_validator
 from actions.facts import conversation_from, customer_overview
 from actions.handover import hand_over
 from bot import cases, clock
 from bot.config import settings
 from bot.formatting import euros
-from bot.parsing import parse_amount
 from bot.policy import Proposal, propose, weigh_offer
-from bot.solutions import (case_facts, offer_response, proposal_responses, proposal_values, template_values,
-                           written_values)
+from bot.solutions import (
+    case_facts,
+    offer_response,
+    proposal_responses,
+    proposal_values,
+    template_values,
+    written_values,
+)
 from bot.store.db import session_scope
 
 # From this many proposals on, a person is offered alongside (R4).
@@ -88,13 +90,7 @@ class ValidateCounterOfferForm(FormValidationAction):
     def name(self) -> str:
         return "validate_counter_offer_form"
 
-    def validate_customer_offer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: dict) -> dict[str, Any]:
-        amount = parse_amount(value) if isinstance(value, str) else None
-        if amount is None:
-            dispatcher.utter_message(response="utter_invalid_amount")
-            return {"customer_offer": None}
-        return {"customer_offer": float(amount.quantize(Decimal("0.01")))}
+    validate_customer_offer = slot_validator("customer_offer", euros_in_cents_precision, "utter_invalid_amount")
 
 
 class ActionWeighOffer(SafeAction):

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import Events, SafeAction
+from actions.base import Events, SafeAction, slot_validator
 from bot import cases, clock, identity
 from bot.arrears import overview
 from bot.config import settings
@@ -42,12 +42,8 @@ class ValidateVerificationForm(FormValidationAction):
     def _attempts_used(tracker: Tracker) -> bool:
         return (tracker.get_slot("verification_failures") or 0) >= settings().max_verification_attempts
 
-    def validate_customer_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: dict) -> dict[str, Any]:
-        number = parse_customer_number(value) if isinstance(value, str) else None
-        if number is None:
-            dispatcher.utter_message(response="utter_invalid_customer_number")
-        return {"customer_number": number}
+    validate_customer_number = slot_validator("customer_number", parse_customer_number,
+                                              "utter_invalid_customer_number")
 
     def validate_birth_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: dict) -> dict[str, Any]:

@@ -7,12 +7,10 @@ lower), and the stated amount never exceeds the known capacity (R13).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Callable, Optional
 
 from .config import Policy, load_policy
 from .facts import CaseFacts
-
 
 
 def ceil_div(numerator: int, denominator: int) -> int:

@@ -2,7 +2,8 @@
 import math
 from decimal import Decimal
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.affordability import HOUSEHOLD_TYPES, Finances, assess
 

@@ -80,8 +80,9 @@ def test_a_bailiff_leads_to_debt_help():
 
 
 def test_every_solution_has_its_sentences():
-    import yaml
     from pathlib import Path
+
+    import yaml
     responses = yaml.safe_load((Path(__file__).parents[2] / "domain" / "solution.yml").read_text())["responses"]
     for solution in SOLUTIONS:
         assert f"utter_proposal_{solution}" in responses

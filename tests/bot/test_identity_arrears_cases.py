@@ -4,7 +4,6 @@ from bot import cases, identity
 from bot.arrears import count_recent_episodes, overview
 from bot.store.db import session_scope
 from bot.store.models import Customer
-from sqlalchemy import select
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 10, tzinfo=timezone.utc)

@@ -4,8 +4,7 @@ Sentences are written for this project in informal chat Dutch; none is a real cu
 """
 import pytest
 
-from bot.causes import (CAUSES, causes_version, classify_cause, explain_cause,
-                        needs_follow_up, structural_default)
+from bot.causes import CAUSES, causes_version, classify_cause, explain_cause, needs_follow_up, structural_default
 
 LABELLED = [
     # job_loss

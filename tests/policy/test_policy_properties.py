@@ -2,7 +2,8 @@
 from dataclasses import fields, replace
 from datetime import date
 
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.policy import CAUSES, LOAN_TYPES, SIGNALS, CaseFacts, load_policy, propose, weigh_offer
 

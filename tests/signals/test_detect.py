@@ -3,7 +3,8 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.language import is_negated, normalise, split_clauses, tokenize, within_one_edit
 from bot.language.patterns import find_spans
