@@ -85,6 +85,10 @@ class Case(Base):
     offer = Column(JSON)
     policy_version = Column(String(32))
     handoff_reason = Column(Text)
+    handed_over_at = Column(DateTime(timezone=True))
+    assigned_to = Column(Integer, ForeignKey("staff_users.id"))
+    resolved_at = Column(DateTime(timezone=True))
+    summary = Column(JSON)
 
     customer = relationship("Customer")
 
@@ -98,3 +102,83 @@ class VerificationFailure(Base):
     customer_number = Column(String(16), nullable=False, index=True)
     sender_id = Column(String(128), nullable=False, index=True)
     failed_at = Column(DateTime(timezone=True), default=utcnow, nullable=False, index=True)
+
+
+class Payment(Base):
+    """A payment request (iDEAL link, QR) and what the provider told us about it (issue 4).
+
+    `status` only moves forward, and the arrears are reduced in the same transaction that moves
+    it to paid, so a replayed or out-of-order webhook changes nothing twice.
+    """
+
+    __tablename__ = "payments"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(36), unique=True, nullable=False)
+    provider = Column(String(16), nullable=False)
+    provider_id = Column(String(64), index=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loans.id"), nullable=False)
+    case_id = Column(Integer, ForeignKey("cases.id"))
+    sender_id = Column(String(128))
+    channel = Column(String(32))
+    amount_cents = Column(Integer, nullable=False)
+    amount_paid_cents = Column(Integer, nullable=False, default=0)
+    description = Column(String(140), nullable=False)
+    reference = Column(String(35), nullable=False)
+    checkout_url = Column(Text)
+    status = Column(String(16), nullable=False, default="open")
+    # One link per intent to pay: a retried turn finds the link it already made.
+    idempotency_key = Column(String(128), unique=True)
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False)
+    paid_at = Column(DateTime(timezone=True))
+    customer_notified_at = Column(DateTime(timezone=True))
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), unique=True, nullable=False)
+    display_name = Column(String(128), nullable=False)
+    password_hash = Column(String(256), nullable=False)
+    role = Column(String(16), nullable=False)  # agent | supervisor
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class StaffSession(Base):
+    """Server-side console sessions: the cookie holds a random id whose hash is stored here."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)  # sha256 of the cookie value
+    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who saw and did what in the console; never updated or deleted by the application."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), default=utcnow, nullable=False, index=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id"))
+    action = Column(String(64), nullable=False)
+    case_id = Column(Integer, ForeignKey("cases.id"))
+    detail = Column(JSON, nullable=False, default=dict)
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    text = Column(Text, nullable=False)

@@ -12,7 +12,8 @@ def test_migrations_go_up_and_down(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade(url)
     tables = set(inspect(engine_for(url)).get_table_names())
-    assert {"customers", "loans", "arrears_episodes", "cases", "verification_failures"} <= tables
+    assert {"customers", "loans", "arrears_episodes", "cases", "verification_failures", "payments", "staff_users",
+            "staff_sessions", "audit_log", "case_notes"} <= tables
     downgrade(url)
     assert set(inspect(engine_for(url)).get_table_names()) == {"alembic_version"}
 
