@@ -8,8 +8,8 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.base import Events, SafeAction, euros_in_cents_precision, slot_validator
 from actions.facts import conversation_from, customer_overview
-from actions.handover import hand_over
-from bot import cases, clock
+from actions.handover import hand_over, say_when
+from bot import cases, clock, handover
 from bot.config import settings
 from bot.formatting import euros
 from bot.policy import Proposal, propose, weigh_offer
@@ -19,6 +19,7 @@ from bot.solutions import (
     proposal_responses,
     proposal_values,
     template_values,
+    without_question,
     written_values,
 )
 from bot.store.db import session_scope
@@ -29,10 +30,12 @@ OFFER_PERSON_FROM_ROUND = 2
 
 def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Proposal, loan_slots: dict,
             rounds: int) -> Events:
-    """Says the proposal, stores it on the case, and hands over when staff must confirm it."""
+    """Says the proposal and stores it on the case; a person takes over when the policy says so."""
+    decision = handover.at_proposal(tracker.get_slot("signals") or [], proposal.solution)
     values = proposal_values(proposal)
     template = template_values(loan_slots, values["written"])
-    for response in proposal_responses(proposal):
+    responses = proposal_responses(proposal)
+    for response in without_question(responses) if decision else responses:
         dispatcher.utter_message(response=response, **template)
     raw = values["raw"]
     with session_scope() as session:
@@ -42,8 +45,12 @@ def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Propos
                       SlotSet("arrangement_amount", raw["arrangement_amount"]),
                       SlotSet("arrangement_months", raw["arrangement_months"]),
                       SlotSet("proposal_rounds", rounds)]
-    if proposal.needs_staff_confirmation:
-        return events + [SlotSet("awaiting_agreement", False)] + hand_over(tracker, f"staff_confirmation:{proposal.solution}")
+    if decision is not None:
+        # R19: the proposal stands as the starting point, and a person takes it from here.
+        if not proposal.needs_staff_confirmation:
+            dispatcher.utter_message(response="utter_handover_several_problems")
+        say_when(dispatcher)
+        return events + [SlotSet("awaiting_agreement", False)] + hand_over(tracker, decision)
     if rounds >= OFFER_PERSON_FROM_ROUND:
         dispatcher.utter_message(response="utter_offer_person_too")
     return events + [SlotSet("awaiting_agreement", True)]

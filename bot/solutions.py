@@ -106,5 +106,10 @@ def proposal_responses(proposal: Proposal) -> list[str]:
     return names
 
 
+def without_question(names: list[str]) -> list[str]:
+    """When a person takes over, the proposal is shown as a starting point, not asked about."""
+    return [name for name in names if name != "utter_ask_agreement"]
+
+
 def offer_response(assessment: OfferAssessment) -> str:
     return f"utter_offer_{assessment.verdict}"

@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from actions.base import SafeAction
 from actions.costs import ActionExplainCosts
-from actions.handover import ActionHandover
+from actions.handover import ActionCrisis, ActionHandover, ActionNotUnderstood
 from actions.signals import ActionDetectSignals
 from bot.store.db import session_scope
 from bot.store.models import Case
@@ -28,13 +28,39 @@ def test_no_signal_no_events(db):
 def test_handover_saves_the_case_closes_the_form_and_pauses(db):
     tracker = make_tracker({"requested_slot": "income_changed"}, active_loop="control_form", intent="ask_human")
     events, messages = run(ActionHandover(), tracker)
-    assert responses(messages) == ["utter_handover"]
+    # 10:00 UTC on Sunday 22 November 2026: outside office hours, so the reply says when.
+    assert responses(messages) == ["utter_handover_customer_asked", "utter_handover_when_closed"]
+    assert messages[1]["next_opening"] == "maandag 23 november om 9:00"
     kinds = [e["event"] for e in events]
     assert kinds[-1] == "pause" and "active_loop" in kinds
     assert slot_events(events)["handoff_reason"] == "customer_asked"
     with session_scope() as session:
         case = session.execute(select(Case)).scalar_one()
     assert (case.status, case.handoff_reason) == ("handed_over", "customer_asked")
+    assert case.handed_over_at is not None
+    assert case.summary["reason"] == "customer_asked" and case.summary["priority"] == "normal"
+
+
+def test_crisis_gives_the_crisis_line_first_and_a_person_at_once(db):
+    tracker = make_tracker({"requested_slot": "cause_description", "signals": ["illness"]},
+                           text="ik wil niet meer leven", intent="crisis", active_loop="cause_form")
+    events, messages = run(ActionCrisis(), tracker)
+    assert responses(messages)[0] == "utter_crisis"
+    slots = slot_events(events)
+    assert slots["signals"] == ["crisis", "illness"] and slots["handoff_reason"] == "crisis"
+    assert events[-1]["event"] == "pause"
+    with session_scope() as session:
+        case = session.execute(select(Case)).scalar_one()
+    assert case.summary["priority"] == "crisis"
+
+
+def test_three_misunderstood_messages_bring_a_person(db):
+    events, messages = run(ActionNotUnderstood(), make_tracker({"not_understood_count": 0}))
+    assert responses(messages) == ["utter_default"] and slot_events(events) == {"not_understood_count": 1}
+    run(ActionNotUnderstood(), make_tracker({"not_understood_count": 1}))
+    events, messages = run(ActionNotUnderstood(), make_tracker({"not_understood_count": 2}))
+    assert responses(messages)[0] == "utter_handover_not_understood"
+    assert slot_events(events)["handoff_reason"] == "not_understood" and events[-1]["event"] == "pause"
 
 
 def test_costs_only_for_the_verified(db):

@@ -112,7 +112,7 @@ def test_nonsense_and_questions_mid_form_keep_the_thread(stack, sender):
     reply = texts(stack.say(sender, "wat voor weer wordt het morgen?"))
     assert "Vraag 1" in reply  # the question comes back after a kind answer
     reply = texts(stack.say(sender, "asdkjh qwe zxcv"))
-    assert "ja of nee" in reply
+    assert "Vraag 1" in reply and ("ja of nee" in reply or "niet mee helpen" in reply)
     assert stack.slots(sender)["requested_slot"] == "income_changed"
     reply = texts(stack.say(sender, "komt dit bij het bkr?"))
     assert "BKR" in reply and "Vraag 1" in reply

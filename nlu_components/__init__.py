@@ -1,0 +1,1 @@
+"""Custom NLU components loaded by the Rasa server (listed in config.yml)."""
