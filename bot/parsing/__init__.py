@@ -18,9 +18,11 @@ from .household import (
     parse_household_type,
 )
 from .numbers import parse_int
+from .payment_method import parse_payment_method
 from .yes_no import parse_yes_no
 
 __all__ = [
+    "parse_payment_method",
     "COUPLE",
     "COUPLE_WITH_CHILDREN",
     "HOUSEHOLD_TYPES",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -182,3 +182,59 @@ class CaseNote(Base):
     user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
     at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
     text = Column(Text, nullable=False)
+
+
+# -- channels (bot/channels/): provider retries, the WhatsApp window, numbered buttons, delivery --
+class ChannelInboundSeen(Base):
+    """A provider message id already turned into a turn: the same id again makes no second turn."""
+
+    __tablename__ = "channel_inbound_seen"
+    __table_args__ = (UniqueConstraint("provider", "message_id", name="uq_channel_inbound_seen"),)
+
+    id = Column(Integer, primary_key=True)
+    provider = Column(String(16), nullable=False)
+    message_id = Column(String(64), nullable=False)
+    seen_at = Column(DateTime(timezone=True), default=utcnow, nullable=False, index=True)
+
+
+class ChannelSender(Base):
+    """Per channel sender: the last inbound message (WhatsApp 24-hour window) and the buttons
+    last offered as a numbered list, so "2" maps back to the second payload."""
+
+    __tablename__ = "channel_senders"
+
+    sender_id = Column(String(128), primary_key=True)
+    last_inbound_at = Column(DateTime(timezone=True), nullable=True)
+    button_payloads = Column(JSON, nullable=True)
+    buttons_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ChannelDeliveryStatus(Base):
+    """A provider status callback (delivered, failed, ...). No phone numbers, no text."""
+
+    __tablename__ = "channel_delivery_status"
+
+    id = Column(Integer, primary_key=True)
+    provider = Column(String(16), nullable=False)
+    message_id = Column(String(64), nullable=False, index=True)
+    status = Column(String(32), nullable=False)
+    error_code = Column(String(16), nullable=True)
+    recorded_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+# -- payments (bot/payments/local.py): the embedded test provider's own side of a link ----------
+class LocalPaymentLink(Base):
+    """What the local test provider knows about a link, kept apart from `payments` on purpose:
+    the webhook fetches this back exactly as it fetches a Mollie link, so our side never trusts
+    the page that was clicked."""
+
+    __tablename__ = "local_payment_links"
+
+    id = Column(String(40), primary_key=True)  # "lp_" + random token, the provider id
+    amount_cents = Column(Integer, nullable=False)
+    amount_paid_cents = Column(Integer, nullable=False, default=0)
+    description = Column(String(140), nullable=False)
+    status = Column(String(16), nullable=False, default="open")
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    completed_at = Column(DateTime(timezone=True))

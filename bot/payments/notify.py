@@ -1,0 +1,112 @@
+"""Telling the customer, in the same conversation, what became of their payment (R3, R5).
+
+The message goes through Rasa's HTTP API, so it reaches the channel the customer used last.
+`customer_notified_at` is written only after Rasa answered; what could not be sent is tried
+again by `retry_unnotified` (the web app runs it every 30 seconds) for a bounded time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from bot import clock
+from bot.money import format_euro
+from bot.rasa_api import RasaApi, RasaUnavailable
+from bot.store.db import session_scope
+from bot.store.models import Payment
+
+log = logging.getLogger(__name__)
+
+# A cancel on the payment page gets the same kind message as a failure: other ways to pay.
+RESPONSES = {"paid": "utter_payment_received", "failed": "utter_payment_failed",
+             "canceled": "utter_payment_failed", "expired": "utter_payment_expired"}
+RETRY_WINDOW = timedelta(hours=24)  # after a day the message would confuse more than help
+RETRY_BATCH = 20
+
+# One web process sends; this keeps the webhook and the retry loop from sending twice at once.
+_in_flight: set[str] = set()
+
+
+def _message_for(public_id: str, database_url: str | None) -> tuple[str, str, dict] | None:
+    with session_scope(database_url) as session:
+        payment = session.execute(select(Payment).where(Payment.public_id == public_id)).scalar_one_or_none()
+        if payment is None or payment.customer_notified_at is not None or not payment.sender_id:
+            return None
+        response = RESPONSES.get(payment.status)
+        if response is None:
+            return None
+        amount = payment.amount_paid_cents if payment.status == "paid" else payment.amount_cents
+        return payment.sender_id, response, {"payment_amount": format_euro(amount)}
+
+
+def _mark_notified(public_id: str, database_url: str | None) -> None:
+    with session_scope(database_url) as session:
+        session.execute(update(Payment)
+                        .where(Payment.public_id == public_id, Payment.customer_notified_at.is_(None))
+                        .values(customer_notified_at=clock.utcnow())
+                        .execution_options(synchronize_session=False))
+
+
+async def _notify(public_id: str, rasa: RasaApi | None, database_url: str | None) -> str:
+    """"sent", "nothing" (no message due), "busy", "down" (Rasa unreachable) or "refused" (4xx)."""
+    if public_id in _in_flight:
+        return "busy"
+    _in_flight.add(public_id)
+    try:
+        message = await asyncio.to_thread(_message_for, public_id, database_url)
+        if message is None:
+            return "nothing"
+        sender_id, response, slots = message
+        try:
+            await (rasa or RasaApi()).utter(sender_id, response, slots)
+        except (RasaUnavailable, httpx.HTTPError) as error:
+            # Payment id and error kind only: the URL in the error holds the sender id (a phone number).
+            status = getattr(getattr(error, "response", None), "status_code", "")
+            log.warning("payment %s: customer not told yet (%s %s)", public_id, type(error).__name__, status)
+            return "refused" if isinstance(error, httpx.HTTPStatusError) else "down"
+        await asyncio.to_thread(_mark_notified, public_id, database_url)
+        log.info("payment %s: customer told (%s)", public_id, response)
+        return "sent"
+    finally:
+        _in_flight.discard(public_id)
+
+
+async def notify_customer(public_id: str, *, rasa: RasaApi | None = None, database_url: str | None = None) -> bool:
+    """Send the status message once; True when Rasa took it or nothing was left to send."""
+    return await _notify(public_id, rasa, database_url) in ("sent", "nothing")
+
+
+def _unnotified(database_url: str | None, limit: int) -> list[str]:
+    since = clock.utcnow() - RETRY_WINDOW
+    with session_scope(database_url) as session:
+        return list(session.execute(
+            select(Payment.public_id)
+            .where(Payment.status.in_(tuple(RESPONSES)), Payment.customer_notified_at.is_(None),
+                   Payment.sender_id.is_not(None), Payment.updated_at >= since)
+            .order_by(Payment.updated_at).limit(limit)).scalars())
+
+
+async def retry_unnotified(*, rasa: RasaApi | None = None, database_url: str | None = None,
+                           limit: int = RETRY_BATCH) -> int:
+    """One round of retries; returns how many customers were told now."""
+    told = 0
+    for public_id in await asyncio.to_thread(_unnotified, database_url, limit):
+        result = await _notify(public_id, rasa, database_url)
+        told += result == "sent"
+        if result == "down":
+            break  # Rasa is still down: the next round tries again, without hammering it
+    return told
+
+
+async def retry_loop(*, interval: float = 30.0, rasa: RasaApi | None = None, database_url: str | None = None) -> None:
+    """Runs until cancelled (the web app's lifespan owns it)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await retry_unnotified(rasa=rasa, database_url=database_url)
+        except Exception:  # noqa: BLE001 - one bad round must not end the loop for good
+            log.exception("payment notification round failed")

@@ -1,0 +1,180 @@
+"""Asking for a payment and applying what the provider says about it, exactly once (R3, R5).
+
+`request_payment` makes the payment row and the provider's link; the same idempotency key gives
+the same link back. `apply_status` moves a payment from open to a final status once, and on paid
+reduces the loan's arrears in the same transaction. A conditional UPDATE (... WHERE status =
+'open') is the guard: of two webhooks racing, the database lets exactly one row change, on SQLite
+(one writer at a time) and on PostgreSQL (the second UPDATE waits for the row and re-checks).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.config import settings
+from bot.money import format_euro
+from bot.payments.providers import (
+    FINAL_STATUSES,
+    PaymentProvider,
+    ProviderError,
+    ProviderStatus,
+    provider_for,
+)
+from bot.payments.qr import group_in_fours, new_rf_reference
+from bot.store.models import Loan, Payment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    public_id: str
+    status: str
+    amount_cents: int
+    reference: str            # ISO 11649 RF reference for a bank transfer
+    description: str
+    checkout_url: str | None  # None while the provider could not make a link: transfer still works
+    payment_qr_url: str | None
+    epc_qr_url: str
+    created: bool             # False when the idempotency key found an earlier request
+
+    @property
+    def link_available(self) -> bool:
+        return self.checkout_url is not None
+
+    def slots(self) -> dict[str, str | None]:
+        """The values the payment responses in domain/payment.yml use."""
+        return {"payment_amount": format_euro(self.amount_cents), "payment_url": self.checkout_url,
+                "payment_qr_url": self.payment_qr_url, "epc_qr_url": self.epc_qr_url,
+                "transfer_reference": group_in_fours(self.reference)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changed: bool
+    previous: str
+    status: str
+    arrears_reduced_cents: int = 0
+
+
+def _urls(public_id: str, has_link: bool) -> tuple[str | None, str]:
+    base = settings().public_url
+    return (f"{base}/qr/{public_id}.png" if has_link else None), f"{base}/qr/{public_id}/epc.png"
+
+
+def _as_request(payment: Payment, created: bool) -> PaymentRequest:
+    qr_url, epc_url = _urls(payment.public_id, bool(payment.checkout_url))
+    return PaymentRequest(public_id=payment.public_id, status=payment.status, amount_cents=payment.amount_cents,
+                          reference=payment.reference, description=payment.description,
+                          checkout_url=payment.checkout_url, payment_qr_url=qr_url, epc_qr_url=epc_url,
+                          created=created)
+
+
+def _attach_link(payment: Payment, provider: PaymentProvider) -> None:
+    """Ask the provider for a link; when it is down, the payment stays without one (transfer works)."""
+    try:
+        made = provider.create(payment)
+    except ProviderError as error:
+        log.warning("no payment link for %s: %s", payment.public_id, error)
+        return
+    payment.provider_id, payment.checkout_url = made.provider_id, made.checkout_url
+
+
+def request_payment(session: Session, *, customer_id: int, loan_id: int, amount_cents: int, sender_id: str | None,
+                    channel: str | None, idempotency_key: str, case_id: int | None = None,
+                    provider: PaymentProvider | None = None) -> PaymentRequest:
+    """A payment link (and transfer details) for part or all of a loan's arrears; ValueError says why not."""
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
+        raise ValueError("the amount must be a whole number of cents")
+    if not idempotency_key or len(idempotency_key) > 128:
+        raise ValueError("an idempotency key of 1 to 128 characters is needed")
+    existing = session.execute(select(Payment).where(Payment.idempotency_key == idempotency_key)).scalar_one_or_none()
+    if existing is not None:
+        if (existing.customer_id, existing.loan_id, existing.amount_cents) != (customer_id, loan_id, amount_cents):
+            raise ValueError("this idempotency key was used for another payment")
+        if existing.checkout_url is None and existing.status == "open":
+            _attach_link(existing, provider or provider_for(existing.provider))
+        return _as_request(existing, created=False)
+
+    loan = session.get(Loan, loan_id)
+    if loan is None or loan.customer_id != customer_id:
+        raise ValueError("this loan does not belong to this customer")
+    if amount_cents <= 0:
+        raise ValueError("the amount must be more than 0")
+    if amount_cents > loan.arrears_cents:
+        raise ValueError("the amount is more than the arrears of this loan")
+
+    provider = provider or provider_for()
+    payment = Payment(public_id=str(uuid.uuid4()), provider=provider.name, customer_id=customer_id, loan_id=loan_id,
+                      case_id=case_id, sender_id=sender_id, channel=channel, amount_cents=amount_cents,
+                      amount_paid_cents=0, description=f"Betaling achterstand {loan.reference}"[:140],
+                      reference=new_rf_reference(), status="open", idempotency_key=idempotency_key,
+                      created_at=clock.utcnow(), updated_at=clock.utcnow())
+    session.add(payment)
+    # Flushed first: a concurrent twin with the same key fails here, before a second link is made.
+    session.flush()
+    _attach_link(payment, provider)
+    session.flush()
+    log.info("payment %s requested (%s, link %s)", payment.public_id, provider.name,
+             "made" if payment.checkout_url else "not available")
+    return _as_request(payment, created=True)
+
+
+def _terms_behind(arrears_cents: int, term_cents: int, current: int) -> int:
+    if arrears_cents <= 0:
+        return 0
+    if term_cents <= 0:
+        return current
+    return -(-arrears_cents // term_cents)  # a term partly paid is still a term behind
+
+
+def _reduce_arrears(session: Session, loan_id: int, paid_cents: int) -> int:
+    """Arrears down by what was paid, never below 0; terms behind follow from what remains.
+
+    The loan row is locked first (FOR UPDATE on PostgreSQL; SQLite already holds its one write
+    lock here), so two payments for one loan cannot overwrite each other.
+    """
+    before = session.execute(select(Loan.arrears_cents).where(Loan.id == loan_id).with_for_update()).scalar_one()
+    remaining = Loan.arrears_cents - paid_cents
+    session.execute(update(Loan).where(Loan.id == loan_id)
+                    .values(arrears_cents=case((remaining < 0, 0), else_=remaining))
+                    .execution_options(synchronize_session=False))
+    after, term, terms = session.execute(select(Loan.arrears_cents, Loan.monthly_term_cents, Loan.terms_behind)
+                                         .where(Loan.id == loan_id)).one()
+    session.execute(update(Loan).where(Loan.id == loan_id).values(terms_behind=_terms_behind(after, term, terms))
+                    .execution_options(synchronize_session=False))
+    loan = session.get(Loan, loan_id)
+    if loan is not None:
+        session.refresh(loan)
+    return before - after
+
+
+def apply_status(session: Session, payment: Payment, provider_status: ProviderStatus) -> Outcome:
+    """Open -> a final status, once. Replays, reports of `open` and late reports change nothing."""
+    previous = payment.status
+    new = provider_status.status
+    if new not in FINAL_STATUSES:
+        return Outcome(False, previous, previous)
+    now = clock.utcnow()
+    values: dict = {"status": new, "updated_at": now}
+    if new == "paid":
+        values.update(amount_paid_cents=provider_status.amount_paid_cents, paid_at=now)
+    result = session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == "open")
+                             .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(payment)
+        if new == "paid" and payment.status != "paid":
+            # Money arrived for a link we had closed: staff must book it by hand (public id only).
+            log.warning("payment %s reported paid after it became %s", payment.public_id, payment.status)
+        return Outcome(False, payment.status, payment.status)
+    reduced = 0
+    if new == "paid" and provider_status.amount_paid_cents > 0:
+        reduced = _reduce_arrears(session, payment.loan_id, provider_status.amount_paid_cents)
+    session.refresh(payment)
+    log.info("payment %s moved from open to %s", payment.public_id, new)
+    return Outcome(True, "open", new, reduced)
