@@ -1,0 +1,186 @@
+"""What staff do with a case: reply, note, assign, resolve, hand back, confirm or adjust a solution.
+
+Every action is audited. Messages reach the customer through Rasa's HTTP API on the channel
+they used last (DESIGN: one path), so the tracker stays the whole conversation.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from bot import clock
+from bot.console.auth import Staff
+from bot.console.queue import SOLUTIONS
+from bot.console.security import audit, guarded, refused
+from bot.console.views import NEXT_STEPS, case_id_of
+from bot.formatting import euros
+from bot.rasa_api import RasaUnavailable
+from bot.store.db import session_scope
+from bot.store.models import Case, CaseNote
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 2000
+# R15: a remission arrangement runs 3 to 5 years; nothing longer is offered from the console.
+MAX_MONTHS = 60
+MAX_MONTHLY_EUROS = 100_000
+RASA_DOWN = "De bot is nu niet bereikbaar. Er is niets verstuurd; probeer het zo opnieuw."
+
+
+def done(request: Request, case_id: int, **body: Any) -> Response:
+    """JSON for the page's script, a redirect back for a plain form post."""
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"ok": True, **body})
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+def load_case(case_id: int | None) -> Case | None:
+    with session_scope() as session:
+        return session.get(Case, case_id) if case_id else None
+
+
+def text_field(form: Any, name: str) -> str:
+    return str(form.get(name) or "").strip()
+
+
+@guarded("api")
+async def reply(request: Request, staff: Staff) -> Response:
+    case = load_case(case_id_of(request))
+    if case is None:
+        return refused(404, "Deze zaak bestaat niet.")
+    if case.status != "handed_over":
+        return refused(409, "Deze zaak is niet overgedragen; de bot praat nu met de klant.")
+    text = text_field(await request.form(), "text")
+    if not text or len(text) > MAX_TEXT:
+        return refused(400, f"Een bericht is 1 tot {MAX_TEXT} tekens lang.")
+    try:
+        await request.app.state.rasa.send_text(case.sender_id, text,
+                                               {"staff_name": staff.display_name, "staff_id": staff.id})
+    except RasaUnavailable:
+        log.warning("reply for case %s not sent: Rasa unavailable", case.id)
+        return refused(502, RASA_DOWN)
+    audit(staff.id, "reply", case.id, length=len(text), canned=text_field(await request.form(), "canned") or None)
+    return done(request, case.id)
+
+
+@guarded("api")
+async def add_note(request: Request, staff: Staff) -> Response:
+    case = load_case(case_id_of(request))
+    if case is None:
+        return refused(404, "Deze zaak bestaat niet.")
+    text = text_field(await request.form(), "text")
+    if not text or len(text) > MAX_TEXT:
+        return refused(400, f"Een notitie is 1 tot {MAX_TEXT} tekens lang.")
+    with session_scope() as session:
+        note = CaseNote(case_id=case.id, user_id=staff.id, text=text, at=clock.utcnow())
+        session.add(note)
+        session.flush()
+        note_id = note.id
+    audit(staff.id, "add_note", case.id, note_id=note_id)
+    return done(request, case.id)
+
+
+@guarded("api")
+async def assign_to_me(request: Request, staff: Staff) -> Response:
+    with session_scope() as session:
+        case = session.get(Case, case_id_of(request) or 0)
+        if case is None:
+            return refused(404, "Deze zaak bestaat niet.")
+        previous, case.assigned_to = case.assigned_to, staff.id
+    audit(staff.id, "assign", case.id, previous_assignee=previous)
+    return done(request, case.id)
+
+
+@guarded("api")
+async def resolve(request: Request, staff: Staff) -> Response:
+    case = load_case(case_id_of(request))
+    if case is None:
+        return refused(404, "Deze zaak bestaat niet.")
+    if case.status == "closed":
+        return refused(409, "Deze zaak is al afgerond.")
+    # The bot answers again after a resolve: a paused conversation nobody watches would leave
+    # the customer's next message unanswered (R4).
+    try:
+        await request.app.state.rasa.resume(case.sender_id)
+    except RasaUnavailable:
+        return refused(502, RASA_DOWN)
+    with session_scope() as session:
+        row = session.get(Case, case.id)
+        row.status, row.resolved_at = "closed", clock.utcnow()
+    audit(staff.id, "resolve", case.id)
+    return done(request, case.id)
+
+
+@guarded("api")
+async def hand_back(request: Request, staff: Staff) -> Response:
+    case = load_case(case_id_of(request))
+    if case is None:
+        return refused(404, "Deze zaak bestaat niet.")
+    if case.status != "handed_over":
+        return refused(409, "Deze zaak is niet overgedragen.")
+    step = text_field(await request.form(), "next_step")
+    if step not in NEXT_STEPS:
+        return refused(400, "Onbekende volgende stap.")
+    rasa = request.app.state.rasa
+    try:
+        await rasa.resume(case.sender_id)  # trigger_intent does nothing while paused
+        if step:
+            await rasa.trigger_intent(case.sender_id, step)
+    except RasaUnavailable:
+        return refused(502, RASA_DOWN)
+    with session_scope() as session:
+        session.get(Case, case.id).status = "open"
+    audit(staff.id, "hand_back", case.id, next_step=step or None)
+    return done(request, case.id)
+
+
+def _whole_number(raw: str, low: int, high: int) -> int | None:
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
+    case = load_case(case_id_of(request))
+    if case is None:
+        return refused(404, "Deze zaak bestaat niet.")
+    if not case.offer or case.status != "handed_over":
+        return refused(409, "Er is hier geen voorstel om te bevestigen.")
+    offer = dict(case.offer)
+    amount, months = offer.get("arrangement_amount"), offer.get("arrangement_months")
+    if adjust:
+        form = await request.form()
+        amount = _whole_number(text_field(form, "arrangement_amount"), 1, MAX_MONTHLY_EUROS)
+        months = _whole_number(text_field(form, "arrangement_months"), 1, MAX_MONTHS)
+        if amount is None or months is None:
+            return refused(400, f"Vul een bedrag in hele euro's en 1 tot {MAX_MONTHS} maanden in.")
+        offer["adjusted_from"] = {"arrangement_amount": offer.get("arrangement_amount"),
+                                  "arrangement_months": offer.get("arrangement_months")}
+        offer.update(arrangement_amount=amount, arrangement_months=months)
+    response = "utter_staff_adjusted_solution" if adjust else "utter_staff_confirmed_solution"
+    slots = {"staff_solution_name": SOLUTIONS.get(offer.get("solution"), "je regeling").lower(),
+             "staff_arrangement_amount": euros(amount) if isinstance(amount, int) else None,
+             "staff_arrangement_months": str(months) if months is not None else None}
+    try:
+        await request.app.state.rasa.utter(case.sender_id, response, slots)
+    except RasaUnavailable:
+        return refused(502, RASA_DOWN)
+    offer.update(staff_confirmed=True, confirmed_by=staff.id, confirmed_at=clock.utcnow().isoformat())
+    with session_scope() as session:
+        session.get(Case, case.id).offer = offer  # a new dict, so SQLAlchemy sees the change
+    audit(staff.id, "adjust_solution" if adjust else "confirm_solution", case.id, solution=offer.get("solution"))
+    return done(request, case.id)
+
+
+@guarded("api", role="supervisor")
+async def confirm_solution(request: Request, staff: Staff) -> Response:
+    return await _decide(request, staff, adjust=False)
+
+
+@guarded("api", role="supervisor")
+async def adjust_solution(request: Request, staff: Staff) -> Response:
+    return await _decide(request, staff, adjust=True)

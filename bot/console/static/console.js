@@ -1,0 +1,86 @@
+// Staff console behaviour. Served from /static so the CSP can forbid inline scripts.
+"use strict";
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function appendLine(list, line) {
+  const item = document.createElement("li");
+  item.className = "line line-" + line.role;
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = line.who;
+  const time = document.createElement("span");
+  time.className = "time";
+  time.textContent = line.time;
+  const text = document.createElement("div");
+  text.className = "text";
+  text.textContent = line.text; // never innerHTML: customer text is untrusted
+  item.append(who, " ", time, text);
+  list.appendChild(item);
+  item.scrollIntoView({block: "nearest"});
+}
+
+function followTranscript() {
+  const list = document.getElementById("transcript");
+  if (!list || !window.EventSource) return;
+  const status = document.getElementById("live-status");
+  const url = list.dataset.eventsUrl + "?after=" + encodeURIComponent(list.dataset.after || "0");
+  const source = new EventSource(url);
+  source.addEventListener("line", (event) => appendLine(list, JSON.parse(event.data)));
+  source.addEventListener("status", (event) => {
+    const paused = JSON.parse(event.data).paused;
+    if (status) status.textContent = paused ? "De bot is gepauzeerd: jij antwoordt." : "De bot praat met de klant.";
+  });
+  source.addEventListener("unavailable", () => {
+    if (status) status.textContent = "De bot is even niet bereikbaar. We proberen het opnieuw.";
+  });
+  source.addEventListener("logout", () => { source.close(); window.location.href = "/login"; });
+}
+
+function cannedReplies() {
+  const select = document.getElementById("canned");
+  const text = document.getElementById("reply-text");
+  if (!select || !text) return;
+  select.addEventListener("change", () => {
+    const option = select.selectedOptions[0];
+    if (option && option.dataset.text) text.value = option.dataset.text;
+    text.focus();
+  });
+}
+
+function replyWithoutReload() {
+  const form = document.getElementById("reply-form");
+  if (!form) return;
+  const status = document.getElementById("reply-status");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    status.textContent = "Versturen...";
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: {"X-CSRF-Token": csrfToken(), "Accept": "application/json"},
+      });
+      if (response.ok) {
+        form.reset();
+        status.textContent = "Verstuurd.";
+      } else {
+        status.textContent = await response.text();
+      }
+    } catch (error) {
+      status.textContent = "Versturen lukte niet. Probeer het opnieuw.";
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  followTranscript();
+  cannedReplies();
+  replyWithoutReload();
+});

@@ -1,0 +1,148 @@
+"""Pages: login, logout, the queue, one conversation, and the audit log for supervisors."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bot.console.auth import Staff, authenticate, end_session, start_session
+from bot.console.canned import canned_replies
+from bot.console.card import card
+from bot.console.queue import STATUSES, handed_over_queue, reason_label, staff_name
+from bot.console.security import (
+    LOGIN_CSRF_COOKIE,
+    audit,
+    cookie_name,
+    guarded,
+    new_token,
+    refused,
+    set_cookie,
+    tokens_match,
+)
+from bot.console.transcript import is_paused, last_timestamp, transcript
+from bot.rasa_api import RasaUnavailable
+from bot.store.db import session_scope
+from bot.store.models import AuditEntry, Case, CaseNote, StaffUser
+
+log = logging.getLogger(__name__)
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+# Where staff can send the conversation when the bot takes over again (intents of the domain).
+NEXT_STEPS = {
+    "": "Niets: de bot wacht op het volgende bericht van de klant",
+    "greet": "Opnieuw beginnen met een begroeting",
+}
+LOGIN_FAILED = "Inloggen lukt niet. Controleer je gebruikersnaam en wachtwoord, of probeer het later opnieuw."
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+async def login_page(request: Request) -> Response:
+    return _login_form(request)
+
+
+def _login_form(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    # Double-submit token: the login POST has no session yet to bind a token to.
+    token = new_token()
+    response = render(request, "login.html", status_code=status_code, csrf_token=token, error=error)
+    set_cookie(response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    if not tokens_match(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+        return refused(403, "Dit formulier is verlopen. Laad de inlogpagina opnieuw.")
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.login_limit.allow(client):
+        audit(None, "login_rate_limited")
+        return _login_form(request, "Te veel pogingen. Wacht een paar minuten en probeer het opnieuw.", 429)
+    username = str(form.get("username") or "")[:64]
+    with session_scope() as session:
+        result = authenticate(session, username, str(form.get("password") or "")[:1024])
+        cookie = start_session(session, result.user_id, request.cookies.get(cookie_name())) if result.ok else None
+    # The typed username is not logged: people type passwords into that field.
+    audit(result.user_id, "login" if result.ok else "login_failed", reason=result.reason)
+    if not result.ok:
+        return _login_form(request, LOGIN_FAILED, 401)
+    response = RedirectResponse("/queue", status_code=303)
+    set_cookie(response, cookie_name(), cookie)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@guarded("api")
+async def logout(request: Request, staff: Staff) -> Response:
+    with session_scope() as session:
+        end_session(session, request.cookies.get(cookie_name()))
+    audit(staff.id, "logout")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(cookie_name(), path="/")
+    return response
+
+
+@guarded("page")
+async def home(request: Request, staff: Staff) -> Response:
+    return RedirectResponse("/queue", status_code=303)
+
+
+@guarded("page")
+async def queue_page(request: Request, staff: Staff) -> Response:
+    with session_scope() as session:
+        rows = handed_over_queue(session, staff.id)
+    audit(staff.id, "view_queue", cases=len(rows))
+    return render(request, "queue.html", staff=staff, rows=rows)
+
+
+def case_id_of(request: Request) -> int | None:
+    try:
+        return int(request.path_params["case_id"])
+    except (KeyError, ValueError):
+        return None
+
+
+@guarded("page")
+async def case_page(request: Request, staff: Staff) -> Response:
+    case_id = case_id_of(request)
+    with session_scope() as session:
+        case = session.get(Case, case_id) if case_id else None
+        if case is None:
+            return refused(404, "Deze zaak bestaat niet.")
+        notes = session.execute(
+            select(CaseNote, StaffUser.display_name).join(StaffUser, StaffUser.id == CaseNote.user_id)
+            .where(CaseNote.case_id == case.id).order_by(CaseNote.at)).all()
+        view = {"id": case.id, "status": case.status, "status_label": STATUSES.get(case.status, case.status),
+                "channel": case.channel or "-", "reason": reason_label(case.handoff_reason),
+                "assignee": staff_name(session, case.assigned_to), "assigned_to_me": case.assigned_to == staff.id,
+                "offer": case.offer}
+        summary = card(case)
+        sender_id = case.sender_id
+    audit(staff.id, "view_case", case.id)
+    entries, last, paused, rasa_error = [], 0.0, None, None
+    try:
+        tracker = await request.app.state.rasa.tracker(sender_id)
+        entries, last, paused = transcript(tracker), last_timestamp(tracker), is_paused(tracker)
+    except RasaUnavailable:
+        rasa_error = "Het gesprek kan nu niet worden geladen: de bot is niet bereikbaar."
+        log.warning("tracker for case %s unavailable", case_id)
+    return render(request, "case.html", staff=staff, case=view, card=summary, entries=entries, last=last,
+                  paused=paused, rasa_error=rasa_error, canned=canned_replies(), next_steps=NEXT_STEPS,
+                  notes=[{"text": n.text, "at": n.at, "who": who} for n, who in notes],
+                  can_confirm=staff.is_supervisor and bool(case.offer) and case.status == "handed_over")
+
+
+@guarded("page", role="supervisor")
+async def audit_page(request: Request, staff: Staff) -> Response:
+    with session_scope() as session:
+        rows = session.execute(
+            select(AuditEntry, StaffUser.username).outerjoin(StaffUser, StaffUser.id == AuditEntry.user_id)
+            .order_by(AuditEntry.id.desc()).limit(200)).all()
+        entries = [{"at": e.at, "who": who or "-", "action": e.action, "case_id": e.case_id, "detail": e.detail}
+                   for e, who in rows]
+    audit(staff.id, "view_audit")
+    return render(request, "audit.html", staff=staff, entries=entries)

@@ -1,0 +1,144 @@
+"""Replies, notes, assignment, resolve, hand back, and the supervisor's decision on a solution,
+checked against what reached the (fake, but real HTTP) Rasa server."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.store.db import session_scope
+from bot.store.models import AuditEntry, Case, CaseNote
+from tests.console.conftest import SENDER, csrf, handed_over_case, login
+
+
+def audited(action: str) -> list[AuditEntry]:
+    with session_scope() as session:
+        return session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars().all()
+
+
+def test_a_reply_goes_out_on_the_customers_channel_and_into_the_transcript(agent, case_id, fake_rasa):
+    response = agent.post(f"/cases/{case_id}/reply", data={"text": "Hoi, ik help je verder.", "canned": "welcome"},
+                          headers={"X-CSRF-Token": csrf(agent), "Accept": "application/json"})
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    call = fake_rasa.calls("/tracker/events")[-1]
+    assert call["query"]["output_channel"] == ["latest"] and call["query"]["execute_side_effects"] == ["true"]
+    assert call["body"][0]["event"] == "bot" and call["body"][0]["text"] == "Hoi, ik help je verder."
+    assert call["body"][0]["metadata"]["staff_name"] == "Demo agent"
+    assert "Medewerker (Demo agent)" in agent.get(f"/cases/{case_id}").text
+    [entry] = audited("reply")
+    assert entry.case_id == case_id and entry.detail == {"length": 23, "canned": "welcome"}
+
+
+def test_a_plain_form_reply_redirects_back(agent, case_id):
+    response = agent.post(f"/cases/{case_id}/reply", data={"text": "Dag!", "csrf_token": csrf(agent)})
+    assert response.status_code == 303 and response.headers["location"] == f"/cases/{case_id}"
+
+
+def test_empty_or_misplaced_replies_are_refused(agent, case_id, fake_rasa):
+    token = csrf(agent)
+    assert agent.post(f"/cases/{case_id}/reply", data={"text": "  ", "csrf_token": token}).status_code == 400
+    assert agent.post(f"/cases/{case_id}/reply", data={"text": "x" * 2001, "csrf_token": token}).status_code == 400
+    with session_scope() as session:
+        session.get(Case, case_id).status = "open"
+    assert agent.post(f"/cases/{case_id}/reply", data={"text": "hoi", "csrf_token": token}).status_code == 409
+    assert fake_rasa.calls("/tracker/events") == []
+
+
+def test_a_reply_while_rasa_is_down_says_nothing_was_sent(agent, case_id, fake_rasa):
+    fake_rasa.down = True
+    response = agent.post(f"/cases/{case_id}/reply", data={"text": "hoi", "csrf_token": csrf(agent)})
+    assert response.status_code == 502 and "niets verstuurd" in response.text
+    assert audited("reply") == []
+
+
+def test_notes_are_private_and_assign_takes_the_case(agent, case_id, fake_rasa):
+    token = csrf(agent)
+    assert agent.post(f"/cases/{case_id}/notes", data={"text": "Klant is erg gespannen.",
+                                                       "csrf_token": token}).status_code == 303
+    assert agent.post(f"/cases/{case_id}/assign", data={"csrf_token": token}).status_code == 303
+    with session_scope() as session:
+        [note] = session.execute(select(CaseNote)).scalars().all()
+        assert note.text == "Klant is erg gespannen." and session.get(Case, case_id).assigned_to is not None
+    assert fake_rasa.calls("/tracker/events") == []  # a note never reaches the customer
+    html = agent.get(f"/cases/{case_id}").text
+    assert "Klant is erg gespannen." in html and "Behandelaar: jij" in html
+    assert "Jij" in agent.get("/queue").text
+    assert audited("add_note")[0].detail == {"note_id": note.id}
+    assert audited("assign")[0].detail == {"previous_assignee": None}
+
+
+@pytest.mark.parametrize("step", ["", "greet"])
+def test_hand_back_resumes_first_then_triggers_the_next_step(agent, case_id, fake_rasa, step):
+    response = agent.post(f"/cases/{case_id}/handback", data={"next_step": step, "csrf_token": csrf(agent)})
+    assert response.status_code == 303
+    posts = [r for r in fake_rasa.requests if r["method"] == "POST"]
+    assert posts[0]["body"] == [{"event": "resume"}]
+    if step:
+        assert posts[1]["path"].endswith("/trigger_intent") and posts[1]["body"]["name"] == "greet"
+        assert fake_rasa.tracker(SENDER)["events"][-1]["text"] == "Hoi! Fijn dat je er weer bent."
+    else:
+        assert len(posts) == 1
+    with session_scope() as session:
+        assert session.get(Case, case_id).status == "open"
+    assert audited("hand_back")[0].detail == {"next_step": step or None}
+
+
+def test_hand_back_refuses_an_unknown_next_step(agent, case_id, fake_rasa):
+    response = agent.post(f"/cases/{case_id}/handback", data={"next_step": "restart", "csrf_token": csrf(agent)})
+    assert response.status_code == 400 and fake_rasa.calls("/tracker/events") == []
+
+
+def test_resolve_closes_the_case_and_the_bot_answers_again(agent, case_id, fake_rasa):
+    assert agent.post(f"/cases/{case_id}/resolve", data={"csrf_token": csrf(agent)}).status_code == 303
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        assert case.status == "closed" and case.resolved_at is not None
+    assert fake_rasa.tracker(SENDER)["paused"] is False
+    assert f'data-case="{case_id}"' not in agent.get("/queue").text
+
+
+def remission_case() -> int:
+    return handed_over_case("rest:remission", reason="staff_confirmation:remission_arrangement",
+                            offer={"solution": "remission_arrangement", "arrangement_amount": 60,
+                                   "arrangement_months": 36, "agreed": False})
+
+
+def test_a_supervisor_confirms_and_the_customer_is_told(client, fake_rasa):
+    case_id = remission_case()
+    login(client, "supervisor")
+    assert "Voorstel goedkeuren" in client.get(f"/cases/{case_id}").text
+    assert client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)}).status_code == 303
+    slots = fake_rasa.calls("/tracker/events")[-1]["body"]
+    assert {s["name"]: s["value"] for s in slots} == {
+        "staff_solution_name": "regeling met kwijtschelding van de rest",
+        "staff_arrangement_amount": "€ 60", "staff_arrangement_months": "36"}
+    execute = fake_rasa.calls("/execute")[-1]
+    assert execute["body"] == {"name": "utter_staff_confirmed_solution"}
+    assert execute["query"]["output_channel"] == ["latest"]
+    with session_scope() as session:
+        offer = session.get(Case, case_id).offer
+    assert offer["staff_confirmed"] is True and offer["arrangement_amount"] == 60
+    assert audited("confirm_solution")[0].detail == {"solution": "remission_arrangement"}
+
+
+def test_a_supervisor_adjusts_within_bounds(client, fake_rasa):
+    case_id = remission_case()
+    login(client, "supervisor")
+    token = csrf(client)
+    bad = client.post(f"/cases/{case_id}/solution/adjust",
+                      data={"arrangement_amount": "-5", "arrangement_months": "200", "csrf_token": token})
+    assert bad.status_code == 400 and fake_rasa.calls("/execute") == []
+    ok = client.post(f"/cases/{case_id}/solution/adjust",
+                     data={"arrangement_amount": "45", "arrangement_months": "48", "csrf_token": token})
+    assert ok.status_code == 303
+    assert fake_rasa.calls("/execute")[-1]["body"] == {"name": "utter_staff_adjusted_solution"}
+    assert {s["name"]: s["value"] for s in fake_rasa.calls("/tracker/events")[-1]["body"]}[
+        "staff_arrangement_amount"] == "€ 45"
+    with session_scope() as session:
+        offer = session.get(Case, case_id).offer
+    assert (offer["arrangement_amount"], offer["arrangement_months"]) == (45, 48)
+    assert offer["adjusted_from"] == {"arrangement_amount": 60, "arrangement_months": 36}
+
+
+def test_the_agent_does_not_see_the_supervisor_controls(agent):
+    case_id = remission_case()
+    assert "Voorstel goedkeuren" not in agent.get(f"/cases/{case_id}").text
