@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export ACTIONS_PORT ?= 5055
 export RASA_PORT ?= 5005
 
-.PHONY: install run test train validate seed clean
+.PHONY: install run test train validate seed clean system-deps
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@python310=$$(scripts/find_python310.sh) && \
@@ -31,6 +31,8 @@ train: $(MODEL)
 
 seed: install
 	$(PY) -m bot.store seed
+	# Demo staff accounts for the console; passwords from the environment or printed once.
+	$(PY) -m bot.console seed-demo-users
 
 validate: install
 	$(PY) -m pytest -q tests/test_training_data.py
@@ -38,8 +40,13 @@ validate: install
 run: install $(MODEL) seed
 	scripts/run.sh
 
-test: install $(MODEL)
+test: install system-deps $(MODEL)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# Debian packages the tests use (zbar for QR decoding, chromium for browser tests); installs
+# only what is missing.
+system-deps:
+	scripts/system_deps.sh
 
 clean:
 	rm -rf models results .rasa var

@@ -18,6 +18,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return raw.strip().lower() in ("1", "true", "yes", "on") if raw else default
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -33,6 +38,20 @@ class Settings:
     session_expiration_minutes: int
     lender_name: str
     lender_iban: str
+    lender_bic: str
+    web_host: str
+    # Payments (issue 4): which provider makes links, and the address customers reach us on.
+    payment_provider: str
+    public_url: str
+    mollie_api_key: str | None
+    mollie_api_url: str | None
+    web_secret: str | None
+    # Staff console (issue 5): sessions, lockout and rate limiting.
+    console_session_idle_minutes: int
+    console_cookie_secure: bool
+    console_max_failed_logins: int
+    console_lockout_minutes: int
+    console_login_attempts_per_ip: int
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -58,4 +77,18 @@ def settings() -> Settings:
         # A fictional lender for the demo; a real one sets its own account here.
         lender_name=os.environ.get("BETAALHULP_LENDER_NAME", "Voorbeeld Lening B.V."),
         lender_iban=os.environ.get("BETAALHULP_LENDER_IBAN", "NL91ABNA0417164300"),
+        lender_bic=os.environ.get("BETAALHULP_LENDER_BIC", "ABNANL2A"),
+        web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
+        payment_provider=os.environ.get("BETAALHULP_PAYMENT_PROVIDER", "local").strip().lower(),
+        public_url=os.environ.get("BETAALHULP_PUBLIC_URL", "http://localhost:8080").rstrip("/"),
+        mollie_api_key=os.environ.get("MOLLIE_API_KEY") or None,
+        mollie_api_url=os.environ.get("MOLLIE_API_URL") or None,
+        # Signs the payment page's form tokens; unset, each web process picks a random one.
+        web_secret=os.environ.get("BETAALHULP_WEB_SECRET") or None,
+        console_session_idle_minutes=_int("BETAALHULP_CONSOLE_SESSION_IDLE_MINUTES", 8 * 60),
+        # Off for the plain-http localhost set-up; on behind TLS in production.
+        console_cookie_secure=_bool("BETAALHULP_CONSOLE_COOKIE_SECURE", False),
+        console_max_failed_logins=_int("BETAALHULP_CONSOLE_MAX_FAILED_LOGINS", 5),
+        console_lockout_minutes=_int("BETAALHULP_CONSOLE_LOCKOUT_MINUTES", 15),
+        console_login_attempts_per_ip=_int("BETAALHULP_CONSOLE_LOGIN_ATTEMPTS_PER_IP", 20),
     )

@@ -31,7 +31,9 @@ class RasaApi:
         return {**({"token": self.token} if self.token else {}), **extra}
 
     def _url(self, sender_id: str, path: str) -> str:
-        return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{path}"
+        # Rasa (Sanic) does not decode %3A in the path: "rest:anna" must travel as it is, or the
+        # events land in a new conversation called "rest%3Aanna".
+        return f"{self.base_url}/conversations/{quote(sender_id, safe=':+@')}/{path}"
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         try:

@@ -4,10 +4,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}"
 export RASA_PORT ACTIONS_PORT
+mkdir -p var
+: "${BETAALHULP_TRACKER_DB:=$PWD/var/rasa_tracker.db}"
+export BETAALHULP_TRACKER_DB
 export SANIC_HOST=127.0.0.1   # the action server has no auth of its own: loopback only
 
 auth=()
 [ -n "${RASA_AUTH_TOKEN:-}" ] && auth=(--auth-token "$RASA_AUTH_TOKEN")
+
+# Our signed channels only when their secrets are set: Rasa refuses a credentials file whose
+# ${VARIABLES} are unset.
+credentials=credentials.yml
+if [ -n "${TWILIO_AUTH_TOKEN:-}" ] || [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
+  credentials=credentials.channels.yml
+fi
 
 pids=()
 stop() {
@@ -17,12 +27,20 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" --logging-config_file logging.yml &
 pids+=($!)
 .venv/bin/rasa run --enable-api "${auth[@]}" --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" \
-  --model models/betaalhulp.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --model models/betaalhulp.tar.gz --endpoints endpoints.yml --credentials "$credentials" \
+  --logging-config-file logging.yml \
   --cors "${RASA_CORS_ORIGINS:-http://localhost:${WEB_PORT:-8080}}" &
 pids+=($!)
+# The customer web app: payment pages, QR images, payment webhooks (port WEB_PORT, 8080).
+.venv/bin/python -m bot.web &
+pids+=($!)
+# The staff console (loopback only); it reaches Rasa's HTTP API with RASA_AUTH_TOKEN when set.
+.venv/bin/python -m bot.console serve &
+pids+=($!)
+echo "Betaalhulp: staff console on http://127.0.0.1:${CONSOLE_PORT:-8081}"
 echo "Betaalhulp: Rasa on http://127.0.0.1:$RASA_PORT (REST: /webhooks/rest/webhook), actions on 127.0.0.1:$ACTIONS_PORT"
 # Whichever process ends first ends the set-up, so nothing runs half-started.
 wait -n

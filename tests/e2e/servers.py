@@ -43,6 +43,7 @@ class Stack:
     actions_port: int
     token: str
     logs: Path
+    web_port: int = 0
     processes: list = field(default_factory=list)
 
     @property
@@ -53,20 +54,34 @@ class Stack:
         env = {**self.env, "SANIC_HOST": "127.0.0.1"}
         log = open(self.logs / "actions.log", "ab")
         self.processes.append(subprocess.Popen(
-            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port),
+             "--logging-config_file", "logging.yml"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         wait_until(lambda: requests.get(f"http://127.0.0.1:{self.actions_port}/health", timeout=2).ok,
                    60, "action server")
 
-    def start_rasa(self) -> None:
+    def start_rasa(self, credentials: str = "credentials.yml") -> None:
         log = open(self.logs / "rasa.log", "ab")
         self.processes.append(subprocess.Popen(
             [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token, "--interface", "127.0.0.1",
              "--port", str(self.rasa_port), "--model", str(MODEL), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml"],
+             "--credentials", credentials, "--logging-config-file", "logging.yml"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         wait_until(lambda: requests.get(f"{self.rasa_url}/status", params={"token": self.token},
                                         timeout=2).json().get("model_file"), 240, "Rasa server")
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def start_web(self) -> None:
+        """The customer web app (payment pages, QR images, payment webhooks), speaking to this Rasa."""
+        self.env.update(RASA_URL=self.rasa_url, RASA_AUTH_TOKEN=self.token)
+        log = open(self.logs / "web.log", "ab")
+        self.processes.append(subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "bot.web"], cwd=ROOT, env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True))
+        wait_until(lambda: requests.get(f"{self.web_url}/health", timeout=2).ok, 60, "web app")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -86,8 +101,13 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    @staticmethod
+    def conversation_id(sender: str) -> str:
+        """Our REST channel namespaces senders: "anna" talks in conversation "rest:anna"."""
+        return sender if ":" in sender else f"rest:{sender}"
+
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+        response = requests.get(f"{self.rasa_url}/conversations/{self.conversation_id(sender)}/tracker",
                                 params={"token": self.token}, timeout=30)
         response.raise_for_status()
         return response.json()
@@ -99,8 +119,14 @@ class Stack:
 def make_stack(tmp_dir: Path) -> Stack:
     logs = tmp_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    actions_port, rasa_port = free_port(), free_port()
+    actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    (tmp_dir / "data").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BETAALHULP_DATA_DIR": str(tmp_dir / "data"), "ACTIONS_PORT": str(actions_port),
-           "RASA_PORT": str(rasa_port), "RASA_TELEMETRY_ENABLED": "false"}
+           "RASA_PORT": str(rasa_port), "RASA_TELEMETRY_ENABLED": "false",
+           "BETAALHULP_TRACKER_DB": str(tmp_dir / "data" / "rasa_tracker.db"),
+           # The action server writes payment links for the web app, so it knows its address from the start.
+           "WEB_PORT": str(web_port), "BETAALHULP_PUBLIC_URL": f"http://127.0.0.1:{web_port}"}
+    env.pop("BETAALHULP_TRACKER_URL", None)
     env.pop("BETAALHULP_DATABASE_URL", None)
-    return Stack(env=env, rasa_port=rasa_port, actions_port=actions_port, token="e2e-test-token", logs=logs)
+    return Stack(env=env, rasa_port=rasa_port, actions_port=actions_port, token="e2e-test-token", logs=logs,
+                 web_port=web_port)

@@ -1,0 +1,63 @@
+"""What every channel of ours guarantees around a turn (issue 9):
+
+- customer text never reaches Rasa's slash syntax (`/intent{...}` would bypass NLU);
+- a turn that takes too long or fails still gets a kind answer, never silence;
+- nothing the customer wrote is logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 2000
+# The customer hears from us within this many seconds, whatever the action server does.
+REPLY_WITHIN_SECONDS = 8.0
+
+
+def neutralise(text: str) -> str:
+    """Leading slashes go: our buttons send plain words, so a slash only ever comes from typing."""
+    return text.lstrip().lstrip("/").lstrip()
+
+
+async def render(app, response: str, sender_id: str, channel: str) -> list[dict]:
+    """A domain response by name, rendered with the model's own templates."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or agent.processor is None:
+        return []
+    tracker = DialogueStateTracker(sender_id, agent.domain.slots)
+    message = await agent.processor.nlg.generate(response, tracker, channel)
+    return [message] if message else []
+
+
+async def guarded_turn(app, on_new_message: Callable[[UserMessage], Awaitable[None]], message: UserMessage,
+                       collector: CollectingOutputChannel, channel: str) -> list[dict]:
+    """Runs one turn; returns what the bot said, or a kind message if it said nothing in time."""
+    turn = asyncio.ensure_future(on_new_message(message))
+    try:
+        # shield: a slow turn goes on and is saved; only our wait for it ends.
+        await asyncio.wait_for(asyncio.shield(turn), timeout=REPLY_WITHIN_SECONDS)
+    except asyncio.TimeoutError:
+        logger.warning("turn slower than %ss on %s; kind message sent", REPLY_WITHIN_SECONDS, channel)
+        return collector.messages + await render(app, "utter_still_working", message.sender_id, channel)
+    except Exception as error:  # noqa: BLE001 - the customer must never get silence
+        logger.error("turn failed on %s: %s", channel, type(error).__name__)
+        return await render(app, "utter_something_went_wrong", message.sender_id, channel)
+    if not collector.messages and not await _is_paused(app, message.sender_id):
+        logger.warning("turn on %s produced no reply; kind message sent", channel)
+        return await render(app, "utter_something_went_wrong", message.sender_id, channel)
+    return collector.messages
+
+
+async def _is_paused(app, sender_id: str) -> bool:
+    """A paused conversation (a person took over) is silent on purpose."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return False
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    return bool(tracker and tracker.is_paused())
