@@ -57,10 +57,19 @@ def test_export_then_erase_leaves_nothing_of_the_customer(stack, sender):
     assert run_privacy(stack, "export", "200002").returncode == 1
 
 
-def test_the_birth_date_does_not_stay_in_the_slots(stack, sender):
+def test_the_birth_date_is_never_stored(stack, sender):
     verify(stack, sender, "100001", "12-04-1988")
-    slots = stack.slots(sender)
-    assert slots["birth_date"] is None and slots["customer_number"] is None
+    stack.say(sender, "ik ben op 12 april 1988 geboren trouwens")
+    tracker = stack.tracker(sender)
+    assert tracker["slots"]["birth_date"] is None and tracker["slots"]["customer_number"] is None
+    assert tracker["slots"]["verified"] is True
+    assert not any(date in json.dumps(tracker["events"]) for date in ("12-04-1988", "12 april 1988"))
+    raw = create_engine(f"sqlite:///{stack.env['BETAALHULP_TRACKER_DB']}")
+    with raw.connect() as connection:
+        stored = connection.execute(text("SELECT data FROM events WHERE sender_id = :s"),
+                                    {"s": stack.conversation_id(sender)}).scalars().all()
+    assert stored and not any("12-04-1988" in row or "12 april 1988" in row for row in stored)
+    assert any("[geboortedatum]" in row for row in stored)
 
 
 def test_server_logs_hold_no_personal_data(stack, sender):

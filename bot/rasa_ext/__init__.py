@@ -1,0 +1,1 @@
+"""Extensions loaded into the Rasa server itself (tracker store); like bot/channels, they import Rasa."""
