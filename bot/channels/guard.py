@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
+from collections import defaultdict, deque
 from typing import Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -18,6 +21,25 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_LENGTH = 2000
 # The customer hears from us within this many seconds, whatever the action server does.
 REPLY_WITHIN_SECONDS = 8.0
+
+
+class SenderRateLimit:
+    """At most `limit` messages per sender per minute, per process (a flood gets a kind answer)."""
+
+    def __init__(self, limit: int | None = None, window: float = 60.0) -> None:
+        self.limit = limit or int(os.environ.get("BETAALHULP_MAX_MESSAGES_PER_MINUTE") or 20)
+        self.window = window
+        self._seen: dict[str, deque] = defaultdict(deque)
+
+    def allow(self, sender_id: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        seen = self._seen[sender_id]
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(now)
+        return True
 
 
 def neutralise(text: str) -> str:

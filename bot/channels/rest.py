@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
+from bot.channels.guard import MAX_TEXT_LENGTH, SenderRateLimit, guarded_turn, neutralise, render
 
 SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 # Room for a long message (which gets a kind answer), not for a flood.
@@ -33,6 +33,7 @@ class SafeRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("safe_rest_webhook", __name__)
+        rate_limit = SenderRateLimit()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -54,6 +55,8 @@ class SafeRestInput(InputChannel):
             if not isinstance(text, str):
                 return problem(400, "'message' must be a string")
             sender_id = PREFIX + sender
+            if not rate_limit.allow(sender_id):
+                return response.json(await render(request.app, "utter_slow_down", sender_id, self.name()), status=429)
             if len(text) > MAX_TEXT_LENGTH:
                 return response.json(await render(request.app, "utter_message_too_long", sender_id, self.name()))
             collector = CollectingOutputChannel()

@@ -1,0 +1,85 @@
+"""Real processes, real faults (issue 9, sections 2 and 3): malformed bodies, the action server
+down, Rasa killed mid-conversation. A stack of its own, since these tests kill processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.e2e.servers import ROOT, VENV_BIN, make_stack
+from tests.e2e.test_core_conversation import texts, verify
+
+KIND = "er ging bij ons iets mis"
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory):
+    stack = make_stack(tmp_path_factory.mktemp("durability"))
+    subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
+                   capture_output=True)
+    stack.start_actions()
+    stack.start_rasa()
+    yield stack
+    stack.stop()
+
+
+def process(stack, name: str) -> subprocess.Popen:
+    return next(p for p in stack.processes if name in " ".join(map(str, p.args)))
+
+
+@pytest.mark.parametrize("body,headers,reason", [
+    (b"not json", {"Content-Type": "application/json"}, "JSON"),
+    (b"[1, 2]", {"Content-Type": "application/json"}, "object"),
+    (b'{"message": "hoi"}', {"Content-Type": "application/json"}, "sender"),
+    (b'{"sender": 12, "message": "hoi"}', {"Content-Type": "application/json"}, "sender"),
+    (b'{"sender": "a", "message": ["hoi"]}', {"Content-Type": "application/json"}, "message"),
+    (b'{"sender": "a b/../c", "message": "hoi"}', {"Content-Type": "application/json"}, "sender"),
+])
+def test_malformed_bodies_get_a_4xx_with_a_reason(own_stack, body, headers, reason):
+    reply = requests.post(f"{own_stack.rasa_url}/webhooks/rest/webhook", data=body, headers=headers, timeout=30)
+    assert 400 <= reply.status_code < 500
+    assert reason in reply.json()["error"]
+
+
+def test_an_over_long_message_gets_a_kind_answer(own_stack, sender):
+    reply = own_stack.say(sender, "a" * 5000)
+    assert "korter" in texts(reply)
+    too_big = requests.post(f"{own_stack.rasa_url}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": "a" * 100_000}, timeout=30)
+    assert too_big.status_code == 413
+
+
+def test_action_server_down_gives_a_kind_message_fast_and_recovers(own_stack, sender):
+    verify(own_stack, sender, "100001", "12-04-1988")
+    actions = process(own_stack, "rasa_sdk")
+    os.killpg(actions.pid, signal.SIGKILL)
+    actions.wait(timeout=10)
+    own_stack.processes.remove(actions)
+    started = time.monotonic()
+    reply = texts(own_stack.say(sender, "ik was het vergeten"))
+    elapsed = time.monotonic() - started
+    print(f"kind message with the action server down after {elapsed:.2f} s")
+    assert KIND in reply and elapsed < 10
+    own_stack.start_actions()
+    reply = texts(own_stack.say(sender, "ik was het vergeten"))
+    assert reply and KIND not in reply
+
+
+def test_rasa_killed_mid_conversation_keeps_every_finished_turn(own_stack, sender):
+    verify(own_stack, sender, "100002", "03-11-1979")
+    own_stack.say(sender, "ik ben mijn baan kwijt")
+    before = [e for e in own_stack.tracker(sender)["events"] if e["event"] == "user"]
+    rasa = process(own_stack, "rasa run")
+    os.killpg(rasa.pid, signal.SIGKILL)
+    rasa.wait(timeout=10)
+    own_stack.processes.remove(rasa)
+    own_stack.start_rasa()
+    after = [e for e in own_stack.tracker(sender)["events"] if e["event"] == "user"]
+    assert [e["text"] for e in after] == [e["text"] for e in before]
+    slots = own_stack.slots(sender)
+    assert slots["verified"] is True and slots["requested_slot"] == "cause_followup"
+    assert texts(own_stack.say(sender, "nee nog niet"))
