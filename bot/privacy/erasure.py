@@ -19,6 +19,7 @@ from bot.store.models import (
     ChannelSender,
     Customer,
     Loan,
+    LocalPaymentLink,
     Payment,
     VerificationFailure,
 )
@@ -95,6 +96,9 @@ def erase_customer(session: Session, customer_number: str, tracker: Engine | Non
         select(AuditEntry.id).where(AuditEntry.case_id.in_(found.case_ids))).all())
     for entry in session.execute(select(AuditEntry).where(AuditEntry.case_id.in_(found.case_ids))).scalars():
         entry.case_id, entry.detail = None, {"erased": True}
+    local_links = list(session.execute(select(Payment.provider_id).where(
+        Payment.customer_id == customer_id, Payment.provider == "local")).scalars())
+    remove("local_payment_links", delete(LocalPaymentLink).where(LocalPaymentLink.id.in_(local_links)))
     remove("payments", delete(Payment).where(or_(Payment.customer_id == customer_id,
                                                    Payment.case_id.in_(found.case_ids))))
     remove("cases", delete(Case).where(or_(Case.customer_id == customer_id, Case.sender_id.in_(found.sender_ids))))
