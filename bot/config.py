@@ -46,6 +46,8 @@ class Settings:
     mollie_api_key: str | None
     mollie_api_url: str | None
     web_secret: str | None
+    # Website widget (issue 6): where browsers reach Rasa's widget channel.
+    widget_server_url: str
     # Staff console (issue 5): sessions, lockout and rate limiting.
     console_session_idle_minutes: int
     console_cookie_secure: bool
@@ -85,6 +87,8 @@ def settings() -> Settings:
         mollie_api_url=os.environ.get("MOLLIE_API_URL") or None,
         # Signs the payment page's form tokens; unset, each web process picks a random one.
         web_secret=os.environ.get("BETAALHULP_WEB_SECRET") or None,
+        widget_server_url=(os.environ.get("BETAALHULP_WIDGET_SERVER_URL")
+                           or os.environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}")).rstrip("/"),
         console_session_idle_minutes=_int("BETAALHULP_CONSOLE_SESSION_IDLE_MINUTES", 8 * 60),
         # Off for the plain-http localhost set-up; on behind TLS in production.
         console_cookie_secure=_bool("BETAALHULP_CONSOLE_COOKIE_SECURE", False),

@@ -19,6 +19,28 @@ if [ -n "${TWILIO_AUTH_TOKEN:-}" ] || [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
   credentials=credentials.channels.yml
 fi
 
+# BETAALHULP_PROFILE=production: PostgreSQL tracker store, Redis lock store (so SANIC_WORKERS > 1
+# works), no REST channel, and an action server that wants a shared secret (docs/DEPLOY.md).
+endpoints=endpoints.yml
+actions_cmd=(.venv/bin/python -m rasa_sdk)
+if [ "${BETAALHULP_PROFILE:-}" = production ]; then
+  missing=()
+  for var in BETAALHULP_DATABASE_URL BETAALHULP_TRACKER_URL BETAALHULP_REDIS_URL BETAALHULP_ACTION_SECRET \
+             RASA_AUTH_TOKEN BETAALHULP_WEB_SECRET BETAALHULP_WIDGET_SECRET; do
+    [ -n "${!var:-}" ] || missing+=("$var")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "BETAALHULP_PROFILE=production needs: ${missing[*]} (docs/DEPLOY.md)" >&2
+    exit 2
+  fi
+  : "${BETAALHULP_ACTIONS_URL:=http://127.0.0.1:$ACTIONS_PORT/webhook}"
+  export BETAALHULP_ACTIONS_URL
+  endpoints=endpoints.production.yml
+  credentials=${BETAALHULP_CREDENTIALS:-credentials.production.yml}
+  actions_cmd=(.venv/bin/python -m bot.ops.action_server)
+  .venv/bin/python -m bot.store migrate
+fi
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -27,10 +49,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" --logging-config_file logging.yml &
+"${actions_cmd[@]}" --actions actions --port "$ACTIONS_PORT" --logging-config_file logging.yml &
 pids+=($!)
 .venv/bin/rasa run --enable-api "${auth[@]}" --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" \
-  --model models/betaalhulp.tar.gz --endpoints endpoints.yml --credentials "$credentials" \
+  --model models/betaalhulp.tar.gz --endpoints "$endpoints" --credentials "$credentials" \
   --logging-config-file logging.yml \
   --cors "${RASA_CORS_ORIGINS:-http://localhost:${WEB_PORT:-8080}}" &
 pids+=($!)
@@ -40,6 +62,7 @@ pids+=($!)
 # The staff console (loopback only); it reaches Rasa's HTTP API with RASA_AUTH_TOKEN when set.
 .venv/bin/python -m bot.console serve &
 pids+=($!)
+echo "Betaalhulp: demo page with the chat widget on http://localhost:${WEB_PORT:-8080}"
 echo "Betaalhulp: staff console on http://127.0.0.1:${CONSOLE_PORT:-8081}"
 echo "Betaalhulp: Rasa on http://127.0.0.1:$RASA_PORT (REST: /webhooks/rest/webhook), actions on 127.0.0.1:$ACTIONS_PORT"
 # Whichever process ends first ends the set-up, so nothing runs half-started.

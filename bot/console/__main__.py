@@ -31,7 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         # Loopback only: the console is reached through the lender's own proxy, never directly.
         # ws="none": no websockets are used, and uvicorn's websockets support needs a newer
         # `websockets` than Rasa's pin (10.4) allows.
-        uvicorn.run(create_app(), host="127.0.0.1", port=args.port or settings().console_port,
+        # /health and /metrics (bot/ops/asgi.py); BETAALHULP_LOG_FORMAT=json for JSON logs.
+        from bot.ops.asgi import Observed
+        from bot.ops.logs import configure_from_env
+
+        configure_from_env()
+        # CONSOLE_HOST only for a container's private network (docker-compose); default loopback.
+        uvicorn.run(Observed(create_app(), "betaalhulp_console", own_health=True),
+                    host=os.environ.get("CONSOLE_HOST", "127.0.0.1"), port=args.port or settings().console_port,
                     log_level="info", access_log=False, proxy_headers=False, ws="none")
         return 0
     if args.command == "create-user":

@@ -6,6 +6,8 @@ import logging
 import uvicorn
 
 from bot.config import settings
+from bot.ops.asgi import Observed
+from bot.ops.logs import configure_from_env
 from bot.web.app import create_app
 
 
@@ -18,7 +20,10 @@ def main() -> None:
     # access_log off: request paths carry payment ids, and query strings could carry more.
     # ws="none": no websockets here, and uvicorn's websocket module needs a newer `websockets`
     # than the 10.4 Rasa pins.
-    uvicorn.run(create_app(), host=config.web_host, port=config.web_port, access_log=False,
+    # BETAALHULP_LOG_FORMAT=json: JSON lines, still through the personal-data filter.
+    configure_from_env()
+    # /metrics (requests, latency, payments, handovers: bot/ops/asgi.py); /health is the app's own.
+    uvicorn.run(Observed(create_app(), "betaalhulp_web"), host=config.web_host, port=config.web_port, access_log=False,
                 proxy_headers=False, server_header=False, ws="none")
 
 
