@@ -1,6 +1,8 @@
 """One clear proposal that fits, agreement, and the customer's own offer weighed (R11-R18)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -113,10 +115,18 @@ class ActionWeighOffer(SafeAction):
             dispatcher.utter_message(response="utter_need_verification_first")
             return [SlotSet("awaiting_agreement", False)]
         conversation = conversation_from(tracker)
+        rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
+        if tracker.get_slot("solution") == "pay_now":
+            # "Not all of it now": the amount is what they can pay today; the rest is spread (R3).
+            part = replace(conversation, pay_now_amount=conversation.customer_offer, customer_offer=None,
+                           can_pay_now=None)
+            proposal = propose(case_facts(facts.main_loan, facts.recurring, part), clock.today())
+            dispatcher.utter_message(response="utter_offer_acceptable")
+            return present(dispatcher, tracker, proposal, facts.as_slots(), rounds) + \
+                [SlotSet("customer_offer", None)]
         base = case_facts(facts.main_loan, facts.recurring, conversation)
         assessment = weigh_offer(base, base.customer_offer or 0, clock.today())
         dispatcher.utter_message(response=offer_response(assessment), offer_amount=euros(assessment.offer),
                                  lowest_workable_amount=euros(assessment.lowest_workable_amount))
-        rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
         return present(dispatcher, tracker, assessment.proposal, facts.as_slots(), rounds) + \
             [SlotSet("customer_offer", None)]

@@ -27,6 +27,7 @@ class Conversation:
     signals: tuple[str, ...] = ()
     customer_wish: str | None = None
     customer_offer: float | None = None
+    pay_now_amount: float | None = None
     can_pay_now: bool | None = None
     recovery_months: int | None = None
     finances: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +67,7 @@ def case_facts(loan: LoanArrears, recurring: bool, conversation: Conversation) -
         monthly_capacity=capacity.monthly_capacity if capacity else None,
         customer_wish=conversation.customer_wish,
         customer_offer=whole_euros_down(conversation.customer_offer),
+        pay_now_amount=whole_euros_down(conversation.pay_now_amount),
         signals=tuple(s for s in conversation.signals if s in SIGNALS),
         can_pay_now=conversation.can_pay_now,
         temporary_end_months=conversation.recovery_months,

@@ -152,7 +152,8 @@ def rule_pay_now(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
     if says_can and (small or policy["pay_now"]["any_size_if_customer_can"]):
         reason = "small_arrears_can_pay" if small else "customer_can_pay_all_now"
     elif (
-        small and facts.can_pay_now is None and facts.customer_wish is None
+        # A customer who named a part they can pay now has said "not all of it" (partial_payment).
+        small and part is None and facts.can_pay_now is None and facts.customer_wish is None
         and assumption_holds(facts)
         and (facts.monthly_capacity is None
              or facts.monthly_capacity >= facts.monthly_term + facts.arrears_amount)

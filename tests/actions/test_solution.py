@@ -92,3 +92,14 @@ def test_the_counter_offer_is_read_as_an_amount(db):
     events, _ = run(ValidateCounterOfferForm(), tracker,
                     {"forms": {"counter_offer_form": {"required_slots": ["customer_offer"]}}, "slots": {}})
     assert slot_events(events)["customer_offer"] == 150.0
+
+
+def test_not_all_now_becomes_part_now_and_the_rest_spread(db):
+    slots = {**verified("100001", "12-04-1988"), "arrears_cause": "forgot", "cause_description": "vergeten",
+             "cause_followup": "ja", "solution": "pay_now", "customer_offer": 100.0}
+    events, messages = run(ActionWeighOffer(), make_tracker(slots))
+    values = slot_events(events)
+    assert values["solution"] == "partial_payment"
+    proposal = next(m for m in messages if m["response"] == "utter_proposal_partial_payment")
+    assert proposal["pay_now_amount"] == "€ 100"
+    assert the_case().offer["pay_now_amount"] == 100

@@ -85,3 +85,15 @@ def test_crisis_at_any_moment_brings_the_crisis_line_and_a_person(stack, sender)
     tracker = stack.tracker(sender)
     assert tracker["paused"] is True and tracker["slots"]["handoff_reason"] == "crisis"
     assert "crisis" in tracker["slots"]["signals"]
+
+
+def test_part_now_and_the_rest_later(stack, sender):
+    verify(stack, sender, "100001", "12-04-1988")
+    through_questions(stack, sender, "ik was het vergeten", "ja", ["nee"] * 4)
+    assert stack.slots(sender)["solution"] == "pay_now"
+    reply = texts(stack.say(sender, "nee alles in een keer lukt niet"))
+    assert "Hoeveel kun je nu wel betalen?" in reply
+    reply = texts(stack.say(sender, "100 euro"))
+    slots = stack.slots(sender)
+    assert slots["solution"] == "partial_payment", reply
+    assert "€ 100" in reply and "Past dit bij je?" in reply
