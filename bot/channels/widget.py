@@ -46,17 +46,15 @@ from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
-from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
+from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAME = "widget"
 PREFIX = "web:"
 MAX_BODY_BYTES = 16 * 1024  # room for MAX_TEXT_LENGTH characters of any script, not for a flood
 MAX_LABEL_LENGTH = 200
@@ -165,77 +163,6 @@ class RateLimit:
 
 
 # -- what the widget shows -----------------------------------------------------------------------
-def _http_url(value: Any) -> str | None:
-    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https") and len(value) <= 2048:
-        return value
-    return None
-
-
-def _buttons(raw: Any) -> list[dict[str, str]]:
-    buttons = []
-    for button in raw or []:
-        if isinstance(button, dict) and (button.get("title") or button.get("payload")):
-            title = str(button.get("title") or button.get("payload"))
-            buttons.append({"title": title, "payload": str(button.get("payload") or title)})
-    return buttons
-
-
-def bot_message(data: dict[str, Any], message_id: str | None, ts: float | None) -> dict[str, Any] | None:
-    """A bot message (a Rasa response dict or a BotUttered's text+data) in the widget's shape."""
-    custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
-    text = data.get("text") or (custom.get("text") if isinstance(custom.get("text"), str) else None)
-    buttons = _buttons(data.get("buttons")) or _buttons(data.get("quick_replies"))
-    image = _http_url(data.get("image"))
-    link = _http_url(data.get("attachment"))
-    if link and not text:
-        text = link
-    if not (text or buttons or image):
-        return None
-    return {"id": message_id, "from": "bot", "text": text, "buttons": buttons, "image": image, "ts": ts}
-
-
-def conversation(events: Iterable[Any], since: float = 0.0) -> list[dict[str, Any]]:
-    """The user and bot messages after `since` (an event timestamp), oldest first, with ids
-    that stay the same on every read."""
-    messages: list[dict[str, Any]] = []
-    seen: dict[float, int] = {}
-    for event in events:
-        ts = float(getattr(event, "timestamp", 0.0) or 0.0)
-        if isinstance(event, BotUttered):
-            n = seen[ts] = seen.get(ts, -1) + 1
-            if ts > since:
-                message = bot_message({"text": event.text, **(event.data or {})}, f"b-{ts:.6f}-{n}", ts)
-                if message:
-                    messages.append(message)
-        elif isinstance(event, UserUttered):
-            text = event.text
-            if ts <= since or not text or text.startswith(EXTERNAL_MESSAGE_PREFIX):
-                continue
-            if event.input_channel != CHANNEL_NAME:
-                continue
-            label = (event.metadata or {}).get("widget_label") if isinstance(event.metadata, dict) else None
-            messages.append({"id": f"u-{event.message_id}", "from": "user",
-                             "text": label if isinstance(label, str) and label else text,
-                             "buttons": [], "image": None, "ts": ts})
-    return messages
-
-
-def replies_to(events: Iterable[Any], message_id: str) -> list[dict[str, Any]] | None:
-    """The bot messages logged after the user message `message_id`; None when it is not logged
-    (yet): the turn is still running or failed before it was saved."""
-    events = list(events)
-    for index, event in enumerate(events):
-        if isinstance(event, UserUttered) and event.message_id == message_id:
-            after = []
-            for later in events[index + 1:]:
-                if isinstance(later, UserUttered):
-                    break
-                after.append(later)
-            return [m for m in conversation(after) if m["from"] == "bot"]
-    return None
-
-
-# -- input and output -----------------------------------------------------------------------------
 class WidgetOutput(OutputChannel):
     """Pushes from outside a turn (Rasa's HTTP API with output_channel=latest). The message is
     in the tracker once Rasa saves it; this only wakes the widget's waiting poll, which reads it
@@ -314,6 +241,18 @@ class WidgetInput(InputChannel):
     def _problem(self, request: Request, status: int, reason: str) -> HTTPResponse:
         return self._json(request, {"error": reason}, status)
 
+    def _open(self, request: Request) -> tuple[str, dict] | HTTPResponse:
+        """The checks every session request passes: origin, body, a valid token."""
+        if self._origin_refused(request):
+            return self._problem(request, 403, "origin not allowed")
+        body = self._body(request)
+        if isinstance(body, str):
+            return self._problem(request, 413 if body.startswith("body larger") else 400, body)
+        try:
+            return self.sessions.open(body.get("token")), body
+        except SessionError as error:
+            return self._problem(request, 401, str(error))
+
     def _origin_refused(self, request: Request) -> bool:
         origin = request.headers.get("origin")
         return bool(origin) and origin.rstrip("/") not in self.allowed_origins
@@ -382,15 +321,10 @@ class WidgetInput(InputChannel):
 
         @widget.route("/message", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if self._origin_refused(request):
-                return self._problem(request, 403, "origin not allowed")
-            body = self._body(request)
-            if isinstance(body, str):
-                return self._problem(request, 413 if body.startswith("body larger") else 400, body)
-            try:
-                session_id = self.sessions.open(body.get("token"))
-            except SessionError as error:
-                return self._problem(request, 401, str(error))
+            opened = self._open(request)
+            if isinstance(opened, HTTPResponse):
+                return opened
+            session_id, body = opened
             text, label, client_id = body.get("message"), body.get("label"), body.get("client_id")
             if not isinstance(text, str) or not text.strip():
                 return self._problem(request, 400, "'message' must be a non-empty string")
@@ -436,15 +370,10 @@ class WidgetInput(InputChannel):
 
         @widget.route("/messages", methods=["POST"])
         async def messages(request: Request) -> HTTPResponse:
-            if self._origin_refused(request):
-                return self._problem(request, 403, "origin not allowed")
-            body = self._body(request)
-            if isinstance(body, str):
-                return self._problem(request, 413 if body.startswith("body larger") else 400, body)
-            try:
-                session_id = self.sessions.open(body.get("token"))
-            except SessionError as error:
-                return self._problem(request, 401, str(error))
+            opened = self._open(request)
+            if isinstance(opened, HTTPResponse):
+                return opened
+            session_id, body = opened
             since, wait = body.get("since", 0), body.get("wait", False)
             if isinstance(since, bool) or not isinstance(since, (int, float)) or not math.isfinite(since) or since < 0:
                 return self._problem(request, 400, "'since' must be a number >= 0 (the last cursor)")

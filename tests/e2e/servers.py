@@ -130,3 +130,27 @@ def make_stack(tmp_dir: Path) -> Stack:
     env.pop("BETAALHULP_DATABASE_URL", None)
     return Stack(env=env, rasa_port=rasa_port, actions_port=actions_port, token="e2e-test-token", logs=logs,
                  web_port=web_port)
+
+
+def started_stack(tmp_dir: Path) -> Stack:
+    """A seeded database, the action server and Rasa, ready to talk to."""
+    stack = make_stack(tmp_dir)
+    subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
+                   capture_output=True)
+    stack.start_actions()
+    stack.start_rasa()
+    return stack
+
+
+def with_web(stack: Stack) -> Stack:
+    """The customer web app beside the stack, started once for every test module that needs it."""
+    if not any("bot.web" in " ".join(map(str, p.args)) for p in stack.processes):
+        stack.start_web()
+    return stack
+
+
+def decode_qr(png: bytes) -> str:
+    """Reads a QR code back with zbar (Debian's zbar-tools), the decoder a bank app would be."""
+    result = subprocess.run(["zbarimg", "--raw", "-q", "-"], input=png, capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode().strip()

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.servers import ROOT, VENV_BIN, make_stack
+from tests.e2e.servers import started_stack
 from tests.e2e.test_core_conversation import texts, verify
 
 KIND = "er ging bij ons iets mis"
@@ -18,11 +18,7 @@ KIND = "er ging bij ons iets mis"
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory):
-    stack = make_stack(tmp_path_factory.mktemp("durability"))
-    subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
-                   capture_output=True)
-    stack.start_actions()
-    stack.start_rasa()
+    stack = started_stack(tmp_path_factory.mktemp("durability"))
     yield stack
     stack.stop()
 

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.e2e.servers import wait_until
+from tests.e2e.servers import decode_qr, wait_until, with_web
 from tests.e2e.test_core_conversation import texts, verify
 
 
 @pytest.fixture(scope="module")
 def web(stack):
-    if not any("bot.web" in " ".join(p.args) for p in stack.processes):
-        stack.start_web()
-    return stack
+    return with_web(stack)
 
-
-def decode_qr(png: bytes) -> str:
-    result = subprocess.run(["zbarimg", "--raw", "-q", "-"], input=png, capture_output=True, timeout=30)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.decode().strip()
 
 
 @pytest.fixture

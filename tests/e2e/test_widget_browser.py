@@ -4,14 +4,13 @@ conversation to a payment link and a QR code by clicking the buttons, a reload t
 conversation, and a push through Rasa's HTTP API that reaches the open widget."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.e2e.servers import ROOT
+from tests.e2e.servers import ROOT, decode_qr, with_web
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,15 +23,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 def web(stack):
     if not CHROMIUM.exists():
         pytest.fail("no chromium: apt-get install -y chromium (make system-deps)")
-    if not any("bot.web" in " ".join(p.args) for p in stack.processes):
-        stack.start_web()
-    return stack
+    return with_web(stack)
 
-
-def decode_qr(png: bytes) -> str:
-    result = subprocess.run(["zbarimg", "--raw", "-q", "-"], input=png, capture_output=True, timeout=30)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.decode().strip()
 
 
 def test_a_customer_chats_to_a_payment_link_and_qr_code_and_keeps_it_after_a_reload(web):
