@@ -2,6 +2,8 @@
 
 - customer text never reaches Rasa's slash syntax (`/intent{...}` would bypass NLU);
 - a turn that takes too long or fails still gets a kind answer, never silence;
+- a tracker database that cannot be reached fails the turn (kind answer) instead of Rasa
+  silently starting a fresh conversation or keeping the turn in one worker's memory;
 - nothing the customer wrote is logged.
 """
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_ext.tracker_store import refuse_fallbacks
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,9 @@ async def render(app, response: str, sender_id: str, channel: str) -> list[dict]
 async def guarded_turn(app, on_new_message: Callable[[UserMessage], Awaitable[None]], message: UserMessage,
                        collector: CollectingOutputChannel, channel: str) -> list[dict]:
     """Runs one turn; returns what the bot said, or a kind message if it said nothing in time."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is not None:  # checked every turn: a model reload brings a new agent and wrapper
+        refuse_fallbacks(agent.tracker_store)
     turn = asyncio.ensure_future(on_new_message(message))
     try:
         # shield: a slow turn goes on and is saved; only our wait for it ends.
