@@ -79,3 +79,21 @@ def test_rasa_killed_mid_conversation_keeps_every_finished_turn(own_stack, sende
     slots = own_stack.slots(sender)
     assert slots["verified"] is True and slots["requested_slot"] == "cause_followup"
     assert texts(own_stack.say(sender, "nee nog niet"))
+
+
+def test_a_frozen_action_server_still_gets_the_customer_an_answer_within_10_seconds(own_stack, sender):
+    verify(own_stack, sender, "100003", "21-07-1965")
+    actions = process(own_stack, "rasa_sdk")
+    os.killpg(actions.pid, signal.SIGSTOP)  # a hung process: connections open, no answer
+    try:
+        started = time.monotonic()
+        reply = texts(own_stack.say(sender, "ik ben ziek geworden"))
+        elapsed = time.monotonic() - started
+        print(f"kind message with a frozen action server after {elapsed:.2f} s")
+        assert reply and elapsed < 10
+        assert "moment" in reply or KIND in reply
+    finally:
+        os.killpg(actions.pid, signal.SIGCONT)
+    # Once it answers again, the held turn finishes and the conversation goes on.
+    time.sleep(3)
+    assert texts(own_stack.say(sender, "ja over een paar maanden"))
