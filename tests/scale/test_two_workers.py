@@ -28,7 +28,8 @@ from tests.scale.services import REDIS_URL, fresh_database
 CUSTOMERS, MESSAGES = (int(n) for n in os.environ.get("BETAALHULP_TWO_WORKERS", "20x10").split("x"))
 IN_FLIGHT, STAGGER = 3, 0.1
 WORDS = ["alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
-         "kilo", "lima"]
+         "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+         "uniform", "victor", "whiskey", "xray", "yankee", "zulu"]
 
 
 def message(index: int) -> str:
