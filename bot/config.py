@@ -35,7 +35,6 @@ class Settings:
     console_port: int
     max_verification_attempts: int
     verification_lock_minutes: int
-    session_expiration_minutes: int
     lender_name: str
     lender_iban: str
     lender_bic: str
@@ -75,7 +74,6 @@ def settings() -> Settings:
         console_port=_int("CONSOLE_PORT", 8081),
         max_verification_attempts=_int("BETAALHULP_MAX_VERIFICATION_ATTEMPTS", 3),
         verification_lock_minutes=_int("BETAALHULP_VERIFICATION_LOCK_MINUTES", 30),
-        session_expiration_minutes=_int("BETAALHULP_SESSION_MINUTES", 60),
         # A fictional lender for the demo; a real one sets its own account here.
         lender_name=os.environ.get("BETAALHULP_LENDER_NAME", "Voorbeeld Lening B.V."),
         lender_iban=os.environ.get("BETAALHULP_LENDER_IBAN", "NL91ABNA0417164300"),
