@@ -15,6 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # Rasa's own default actions utter these (action_restart says utter_restart when it exists).
 UTTERED_BY_RASA = {"utter_restart"}
+# Quoted names that are not responses: Rasa's own key for "which response produced this message".
+NOT_RESPONSES = {"utter_action"}
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 
 
@@ -33,7 +35,7 @@ def uttered_by_code(responses: set[str]) -> set[str]:
     found = set()
     for path in list((ROOT / "actions").glob("*.py")) + list((ROOT / "bot").rglob("*.py")):
         text = path.read_text()
-        found |= set(re.findall(r"[\"'](utter_\w+)[\"']", text))
+        found |= set(re.findall(r"[\"'](utter_\w+)[\"']", text)) - NOT_RESPONSES
         for prefix in re.findall(r"f[\"'](utter_\w+?)\{", text):
             found |= {name for name in responses if name.startswith(prefix)}
     for path in (ROOT / "bot").rglob("*.yml"):

@@ -4,7 +4,9 @@
   retry of the same id makes no second turn;
 - per sender: the last inbound message (WhatsApp's 24-hour window) and the payloads of the
   buttons last sent as a numbered list;
-- delivery status callbacks, without phone numbers or text.
+- delivery status callbacks, without phone numbers or text;
+- proactive messages and their outcome (sent, sent as a WhatsApp template, queued until the
+  customer writes again, delivered from that queue), read back by the staff console.
 
 All calls are synchronous and short; the connectors run them in a thread (`asyncio.to_thread`).
 No Rasa here.
@@ -14,17 +16,21 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, desc, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
 from bot.store.db import session_scope
-from bot.store.models import ChannelDeliveryStatus, ChannelInboundSeen, ChannelSender
+from bot.store.models import Case, ChannelDeliveryStatus, ChannelInboundSeen, ChannelOutbound, ChannelSender
 
 # Twilio retries a webhook within minutes and Telegram within hours; a week is plenty.
 SEEN_RETENTION = timedelta(days=7)
 # Buttons offered longer ago than this no longer give "2" a meaning.
 BUTTONS_VALID_FOR = timedelta(hours=24)
+# WhatsApp's customer-service window: free-form messages only this long after the customer's last one.
+WHATSAPP_WINDOW = timedelta(hours=24)
+# A queued message older than this is not delivered any more: it would confuse more than help.
+QUEUE_MAX_AGE = timedelta(days=7)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -85,6 +91,11 @@ class ChannelState:
             return _utc(session.execute(select(ChannelSender.last_inbound_at).where(
                 ChannelSender.sender_id == sender_id)).scalar_one_or_none())
 
+    def window_open(self, sender_id: str) -> bool:
+        """True while WhatsApp accepts free-form messages to this sender (last inbound < 24 h ago)."""
+        last = self.last_inbound(sender_id)
+        return last is not None and clock.utcnow() - last <= WHATSAPP_WINDOW
+
     def offer_buttons(self, sender_id: str, payloads: list[str]) -> None:
         with session_scope(self.database_url) as session:
             row = self._sender(session, sender_id)
@@ -102,6 +113,80 @@ class ChannelState:
                                    .where(ChannelDeliveryStatus.message_id == message_id)
                                    .order_by(ChannelDeliveryStatus.id)).all()
             return [(s, e) for s, e in rows]
+
+
+    # -- proactive messages: the record the console reads, and the queue -------------------------
+    def record_outbound(self, sender_id: str, outcome: str, *, source: str, ref: str | None = None,
+                        template: str | None = None, message: dict | None = None,
+                        message_sid: str | None = None) -> tuple[int, int | None]:
+        """Records one proactive message; returns (row id, case id) for logs without personal data."""
+        now = clock.utcnow()
+        with session_scope(self.database_url) as session:
+            case_id = session.execute(select(Case.id).where(Case.sender_id == sender_id)
+                                      .order_by(desc(Case.id)).limit(1)).scalar_one_or_none()
+            row = ChannelOutbound(sender_id=sender_id, case_id=case_id, source=source, ref=(ref or None) and ref[:64],
+                                  outcome=outcome, template=template, message=message, message_sid=message_sid,
+                                  created_at=now, delivered_at=now if outcome != "queued" and message_sid else None)
+            session.add(row)
+            session.flush()
+            return row.id, case_id
+
+    def note_template(self, row_id: int, template: str, message_sid: str | None) -> None:
+        """The queued message's customer was sent an approved template asking them to write."""
+        with session_scope(self.database_url) as session:
+            session.execute(update(ChannelOutbound).where(ChannelOutbound.id == row_id)
+                            .values(template=template, message_sid=message_sid))
+
+    def nudged_while_queued(self, sender_id: str) -> bool:
+        """True when a message for this sender already waits and its template already went out."""
+        with session_scope(self.database_url) as session:
+            return session.execute(select(ChannelOutbound.id).where(
+                ChannelOutbound.sender_id == sender_id, ChannelOutbound.outcome == "queued",
+                ChannelOutbound.template.is_not(None)).limit(1)).first() is not None
+
+    def queued(self, sender_id: str) -> list[tuple[int, dict]]:
+        """Messages waiting for this sender, oldest first; too old ones are marked expired."""
+        now = clock.utcnow()
+        with session_scope(self.database_url) as session:
+            rows = session.execute(select(ChannelOutbound.id, ChannelOutbound.message, ChannelOutbound.created_at)
+                                   .where(ChannelOutbound.sender_id == sender_id,
+                                          ChannelOutbound.outcome == "queued")
+                                   .order_by(ChannelOutbound.id)).all()
+            stale = [row_id for row_id, _, created in rows if now - _utc(created) > QUEUE_MAX_AGE]
+            if stale:
+                session.execute(update(ChannelOutbound).where(ChannelOutbound.id.in_(stale))
+                                .values(outcome="expired", message=None)
+                                .execution_options(synchronize_session=False))
+            return [(row_id, message or {}) for row_id, message, _ in rows if row_id not in stale]
+
+    def claim(self, row_id: int) -> bool:
+        """Takes a queued message for delivery: True for exactly one caller, on any worker."""
+        with session_scope(self.database_url) as session:
+            return session.execute(update(ChannelOutbound)
+                                   .where(ChannelOutbound.id == row_id, ChannelOutbound.outcome == "queued")
+                                   .values(outcome="delivering")
+                                   .execution_options(synchronize_session=False)).rowcount == 1
+
+    def delivered(self, row_id: int, message_sid: str | None) -> None:
+        with session_scope(self.database_url) as session:
+            session.execute(update(ChannelOutbound).where(ChannelOutbound.id == row_id)
+                            .values(outcome="delivered_from_queue", message=None, message_sid=message_sid,
+                                    delivered_at=clock.utcnow()))
+
+    def release(self, row_id: int) -> None:
+        """Sending a claimed message failed: back in the queue for the customer's next message."""
+        with session_scope(self.database_url) as session:
+            session.execute(update(ChannelOutbound)
+                            .where(ChannelOutbound.id == row_id, ChannelOutbound.outcome == "delivering")
+                            .values(outcome="queued"))
+
+    def outcomes(self, sender_id: str, limit: int = 500) -> dict[str, str]:
+        """ref -> outcome of this sender's proactive messages (newest `limit`), for the console."""
+        with session_scope(self.database_url) as session:
+            rows = session.execute(select(ChannelOutbound.ref, ChannelOutbound.outcome)
+                                   .where(ChannelOutbound.sender_id == sender_id, ChannelOutbound.ref.is_not(None))
+                                   .order_by(desc(ChannelOutbound.id)).limit(limit)).all()
+            return {ref: outcome for ref, outcome in reversed(rows)}
 
 
 _NUMBER = re.compile(r"^\s*(?:optie\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)

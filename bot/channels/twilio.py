@@ -12,6 +12,16 @@ number go into the message metadata as `verified_phone` (actions/verification.py
 
 Sender ids are namespaced per channel: `twilio_whatsapp:+316...` and `twilio_sms:+316...`.
 The same MessageSid twice makes one turn (remembered in our database, so across workers).
+
+WhatsApp's 24-hour window: a proactive message (a push through Rasa's HTTP API, which builds
+this output channel for output_channel=latest: payment news, a staff reply from the console)
+after the customer's last message is more than 24 hours old is not refused with an error (Rasa
+would answer the caller with a 500). `send_response` chooses instead: the approved template
+mapped to the domain response in whatsapp_templates.yml (ContentSid + ContentVariables), or the
+message waits in our database (`channel_outbound`) and goes out, once, as soon as the customer
+writes again. A staff reply also triggers the "a reply is waiting, write to us" template. Every
+proactive message is recorded with its outcome (sent / sent_as_template / queued /
+delivered_from_queue / failed) and its case, which the console shows.
 Sending goes to Twilio's REST API with httpx (never blocks the event loop), retried with backoff;
 logs carry message sids and status codes, never phone numbers or text.
 """
@@ -23,7 +33,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -39,7 +48,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import clock
 from bot.channels.sms import split_sms
-from bot.channels.state import ChannelState
+from bot.channels.state import WHATSAPP_WINDOW, ChannelState
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +58,6 @@ SMS_PREFIX = "twilio_sms:"
 # Sent to the bot for a message with media and no caption: the bot's kind out-of-scope answer
 # ("I cannot help with that; I help with payments") instead of an empty message.
 MEDIA_WITHOUT_TEXT = "/out_of_scope"
-WHATSAPP_WINDOW = timedelta(hours=24)
 WHATSAPP_MAX_BODY = 1600
 MAX_FORM_BYTES = 64 * 1024
 TEMPLATES_FILE = Path(__file__).with_name("whatsapp_templates.yml")
@@ -110,6 +118,7 @@ class WhatsAppTemplate:
     content_sid: str
     variables: tuple[str, ...]
     text: str
+    category: str = "UTILITY"
 
     def content_variables(self, values: dict[str, Any]) -> str:
         missing = [v for v in self.variables if v not in values]
@@ -124,8 +133,56 @@ def load_templates(path: Path = TEMPLATES_FILE) -> dict[str, WhatsAppTemplate]:
     templates = {}
     for name, spec in (data.get("templates") or {}).items():
         sid = os.environ.get(f"TWILIO_CONTENT_SID_{name.upper()}") or spec["content_sid"]
-        templates[name] = WhatsAppTemplate(name, sid, tuple(spec.get("variables") or ()), spec.get("text", ""))
+        templates[name] = WhatsAppTemplate(name, sid, tuple(spec.get("variables") or ()), spec.get("text", ""),
+                                           str(spec.get("category") or "UTILITY").upper())
     return templates
+
+
+@dataclass(frozen=True)
+class WindowRules:
+    """What to send outside the 24-hour window (whatsapp_templates.yml: `responses`, `staff_reply`)."""
+
+    responses: dict[str, tuple[str, dict[str, str]]]  # domain response -> (template, variable -> source)
+    staff_reply: str | None
+
+
+VARIABLE_SOURCES = ("amount_in_text", "today")
+EURO_AMOUNT = re.compile(r"-?€\s?\d{1,3}(?:\.\d{3})*(?:,\d{2})?")
+
+
+@lru_cache(maxsize=4)
+def load_window_rules(path: Path = TEMPLATES_FILE) -> WindowRules:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    templates = load_templates(path)
+    responses = {}
+    for utter, spec in (data.get("responses") or {}).items():
+        template, variables = spec["template"], dict(spec.get("variables") or {})
+        if template not in templates:
+            raise ValueError(f"{path.name}: response {utter} maps to unknown template {template!r}")
+        unknown = {v for v in variables.values() if v not in VARIABLE_SOURCES}
+        if unknown or set(variables) != set(templates[template].variables):
+            raise ValueError(f"{path.name}: response {utter}: variables must be {templates[template].variables} "
+                             f"from {VARIABLE_SOURCES}")
+        responses[utter] = (template, variables)
+    staff_reply = data.get("staff_reply")
+    if staff_reply and (staff_reply not in templates or templates[staff_reply].variables):
+        raise ValueError(f"{path.name}: staff_reply must name a template without variables")
+    return WindowRules(responses, staff_reply or None)
+
+
+def template_variables(sources: dict[str, str], text: str) -> dict[str, str] | None:
+    """The template's variables from the rendered text; None when the text lacks one."""
+    values = {}
+    for variable, source in sources.items():
+        if source == "today":
+            day = clock.today()
+            values[variable] = f"{day.day}-{day.month}-{day.year}"
+        elif source == "amount_in_text":
+            found = EURO_AMOUNT.search(text or "")
+            if not found:
+                return None
+            values[variable] = found.group(0)
+    return values
 
 
 # -- addresses -----------------------------------------------------------------------------------
@@ -173,13 +230,40 @@ class TwilioSignedOutput(OutputChannel):
         return CHANNEL_NAME
 
     def __init__(self, settings: TwilioSettings, state: ChannelState | None = None,
-                 status_callback: str | None = None) -> None:
+                 status_callback: str | None = None, proactive: bool = True) -> None:
         self.settings = settings
         self.state = state or ChannelState()
         self.status_callback = status_callback
+        # False for the replies within a turn (the webhook's own channel): those are not recorded.
+        self.proactive = proactive
         self.sent: list[str] = []  # message sids Twilio returned, for callers and tests
 
     # Rasa's entry points ------------------------------------------------------------------
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Every message Rasa sends comes through here: WhatsApp outside the window gets a
+        template or waits in the queue instead of an error."""
+        kind, _ = address_of(recipient_id)
+        if kind != "whatsapp":
+            await super().send_response(recipient_id, message)
+            return
+        message = dict(message)
+        template_only = _template_only(message)
+        if not template_only and not await asyncio.to_thread(self.state.window_open, recipient_id):
+            await self._outside_window(recipient_id, message)
+            return
+        before = len(self.sent)
+        try:
+            await super().send_response(recipient_id, dict(message))
+        except OutsideWhatsAppWindow:
+            # The window closed between the check and the send: the same choice as above.
+            await self._outside_window(recipient_id, message)
+            return
+        if self.proactive:
+            sid = self.sent[before] if len(self.sent) > before else None
+            outcome = ("sent_as_template" if template_only else "sent") if sid else "failed"
+            await self._record(recipient_id, message, outcome, message_sid=sid,
+                               template=(message.get("custom") or {}).get("whatsapp_template") if template_only else None)
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         kind, _ = address_of(recipient_id)
         if kind == "whatsapp":
@@ -239,7 +323,72 @@ class TwilioSignedOutput(OutputChannel):
         await self._create(recipient_id, {"ContentSid": template.content_sid,
                                           "ContentVariables": template.content_variables(variables)})
 
+    async def deliver_queued(self, recipient_id: str) -> int:
+        """Sends what waited for this customer (their message just opened the window), each
+        message once even with several workers; returns how many went out."""
+        delivered = 0
+        for row_id, message in await asyncio.to_thread(self.state.queued, recipient_id):
+            if not await asyncio.to_thread(self.state.claim, row_id):
+                continue  # another worker has it
+            before = len(self.sent)
+            try:
+                await super().send_response(recipient_id, dict(message))
+            except Exception:
+                logger.exception("twilio: queued message %s not delivered; kept for the next message", row_id)
+                await asyncio.to_thread(self.state.release, row_id)
+                continue
+            if len(self.sent) == before:
+                logger.warning("twilio: queued message %s not delivered; kept for the next message", row_id)
+                await asyncio.to_thread(self.state.release, row_id)
+                continue
+            await asyncio.to_thread(self.state.delivered, row_id, self.sent[before])
+            logger.info("twilio: queued message %s delivered_from_queue (sid %s)", row_id, self.sent[before])
+            delivered += 1
+        return delivered
+
     # internals --------------------------------------------------------------------------------
+    async def _outside_window(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A proactive WhatsApp message after the window closed: its template, or the queue."""
+        rules = load_window_rules()
+        utter = message.get("utter_action")
+        if utter in rules.responses:
+            name, sources = rules.responses[utter]
+            variables = template_variables(sources, message.get("text") or "")
+            if variables is not None:
+                sid = await self._send_content(recipient_id, name, variables)
+                await self._record(recipient_id, message, "sent_as_template" if sid else "failed",
+                                   template=name, message_sid=sid)
+                return
+            logger.warning("twilio: response %s has no value for template %s; queued instead", utter, name)
+        row_id = await self._record(recipient_id, message, "queued", queued=_storable(message))
+        if _source(message)[0] == "staff_reply" and rules.staff_reply and \
+                not await asyncio.to_thread(self.state.nudged_while_queued, recipient_id):
+            sid = await self._send_content(recipient_id, rules.staff_reply, {})
+            if sid:
+                await asyncio.to_thread(self.state.note_template, row_id, rules.staff_reply, sid)
+                logger.info("twilio: queued message %s: template %s sent (sid %s)", row_id, rules.staff_reply, sid)
+
+    async def _send_content(self, recipient_id: str, name: str, variables: dict[str, Any]) -> str | None:
+        template = load_templates()[name]
+        return await self._create(recipient_id, {"ContentSid": template.content_sid,
+                                                 "ContentVariables": template.content_variables(variables)})
+
+    async def _record(self, recipient_id: str, message: dict[str, Any], outcome: str, *, template: str | None = None,
+                      message_sid: str | None = None, queued: dict | None = None) -> int | None:
+        """Writes the outcome for the console; a failure to record never loses the message."""
+        source, ref = _source(message)
+        try:
+            row_id, case_id = await asyncio.to_thread(
+                self.state.record_outbound, recipient_id, outcome, source=source, ref=ref, template=template,
+                message=queued, message_sid=message_sid)
+        except Exception:
+            logger.exception("twilio: proactive %s message (%s) not recorded", source, outcome)
+            return None
+        # Case and row ids only: the sender id is a phone number.
+        logger.info("twilio: proactive %s message %s for case %s: %s%s", source, row_id, case_id or "-", outcome,
+                    f" ({template})" if template else "")
+        return row_id
+
     async def _require_window(self, recipient_id: str) -> None:
         last = await asyncio.to_thread(self.state.last_inbound, recipient_id)
         if last is None or clock.utcnow() - last > WHATSAPP_WINDOW:
@@ -291,6 +440,33 @@ class TwilioSignedOutput(OutputChannel):
                     delay *= 2
         logger.error("twilio: %s message not sent after %d attempts (%s)", kind, self.settings.max_attempts, outcome)
         return None
+
+
+# What a queued message keeps of Rasa's message: the content, not the bookkeeping.
+STORED_KEYS = ("text", "buttons", "quick_replies", "image", "attachment", "custom", "elements")
+
+
+def _storable(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: message[k] for k in STORED_KEYS if message.get(k)}
+
+
+def _template_only(message: dict[str, Any]) -> bool:
+    """A message that is nothing but an approved template: allowed outside the window."""
+    custom = message.get("custom")
+    return isinstance(custom, dict) and bool(custom.get("whatsapp_template")) and \
+        not any(message.get(k) for k in STORED_KEYS if k != "custom")
+
+
+def _source(message: dict[str, Any]) -> tuple[str, str | None]:
+    """(source, ref): a console reply is known by its reply id, anything else by the timestamp of
+    its bot event (the same number the tracker holds, so the console finds the line's record)."""
+    stamp = message.get("timestamp")
+    stamp_ref = f"ts:{float(stamp)!r}" if isinstance(stamp, (int, float)) else None
+    if message.get("staff_id") is not None or message.get("reply_id"):
+        return "staff_reply", message.get("reply_id") or stamp_ref
+    if message.get("utter_action"):
+        return "response", stamp_ref
+    return "bot", stamp_ref
 
 
 def _json(reply: httpx.Response) -> dict:
@@ -431,10 +607,17 @@ class TwilioSignedInput(InputChannel):
                 text = MEDIA_WITHOUT_TEXT
             picked = await asyncio.to_thread(self.state.inbound, sender_id, text)
             text = picked or text
+            output = TwilioSignedOutput(self.settings, self.state, self.status_callback_url(), proactive=False)
+            if kind == "whatsapp":
+                # The customer's message opened the window: what waited for them goes first, once.
+                try:
+                    await output.deliver_queued(sender_id)
+                except Exception:
+                    logger.exception("twilio: delivering queued messages after %s failed", sid)
             # The signature is valid, so Twilio vouches for this number.
             metadata = {"verified_phone": phone, "channel": kind, "message_id": sid, "media": media}
             try:
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender_id,
+                await on_new_message(UserMessage(text, output, sender_id,
                                                  input_channel=self.name(), metadata=metadata))
             except Exception:
                 logger.exception("twilio: handling message %s failed", sid)

@@ -5,7 +5,9 @@ they used last (DESIGN: one path), so the tracker stays the whole conversation.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bot import clock
 from bot.console.auth import Staff
+from bot.console.delivery import LABELS, outcome_of
 from bot.console.queue import SOLUTIONS
 from bot.console.security import audit, guarded, refused
 from bot.console.views import NEXT_STEPS, case_id_of
@@ -55,14 +58,20 @@ async def reply(request: Request, staff: Staff) -> Response:
     text = text_field(await request.form(), "text")
     if not text or len(text) > MAX_TEXT:
         return refused(400, f"Een bericht is 1 tot {MAX_TEXT} tekens lang.")
+    # The reply id travels in the bot event's metadata to the output channel, which records what
+    # became of the message under it (WhatsApp: sent, sent as a template, queued).
+    reply_id = uuid.uuid4().hex
     try:
-        await request.app.state.rasa.send_text(case.sender_id, text,
-                                               {"staff_name": staff.display_name, "staff_id": staff.id})
+        await request.app.state.rasa.send_text(case.sender_id, text, {"staff_name": staff.display_name,
+                                                                      "staff_id": staff.id, "reply_id": reply_id})
     except RasaUnavailable:
         log.warning("reply for case %s not sent: Rasa unavailable", case.id)
         return refused(502, RASA_DOWN)
-    audit(staff.id, "reply", case.id, length=len(text), canned=text_field(await request.form(), "canned") or None)
-    return done(request, case.id)
+    outcome = await asyncio.to_thread(outcome_of, case.sender_id, reply_id)
+    audit(staff.id, "reply", case.id, length=len(text), canned=text_field(await request.form(), "canned") or None,
+          **({"delivery": outcome} if outcome else {}))
+    return done(request, case.id, **({"delivery": outcome, "delivery_label": LABELS.get(outcome, outcome)}
+                                      if outcome else {}))
 
 
 @guarded("api")

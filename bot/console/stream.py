@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from bot.console.auth import Staff, load_session
+from bot.console.delivery import label_replies
 from bot.console.security import audit, cookie_name, guarded, refused
 from bot.console.transcript import is_paused, transcript
 from bot.console.views import case_id_of
@@ -70,7 +71,9 @@ async def case_events(request: Request, staff: Staff) -> Response:
                 log.warning("tracker for case %s unavailable during stream", case_id)
                 yield sse("unavailable", {})
             else:
-                for item in transcript(tracker, after):
+                lines = transcript(tracker, after)
+                await asyncio.to_thread(label_replies, sender_id, lines)
+                for item in lines:
                     after = max(after, item["ts"])
                     yield sse("line", item, event_id=repr(item["ts"]))
                 if is_paused(tracker) != paused:

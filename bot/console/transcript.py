@@ -29,7 +29,9 @@ def entry(event: dict[str, Any]) -> dict[str, Any] | None:
         if not text.strip():
             return None
         if staff:
-            return {**base, "role": "staff", "who": f"Medewerker ({staff})", "text": text}
+            # reply_id links the line to its delivery record (WhatsApp: sent, template, queued).
+            return {**base, "role": "staff", "who": f"Medewerker ({staff})", "text": text,
+                    "reply_id": metadata.get("reply_id")}
         return {**base, "role": "bot", "who": "Bot", "text": text}
     if kind in MARKERS:
         return {**base, "role": "marker", "who": "", "text": MARKERS[kind]}

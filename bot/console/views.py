@@ -1,6 +1,7 @@
 """Pages: login, logout, the queue, one conversation, and the audit log for supervisors."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from bot.console.auth import Staff, authenticate, end_session, start_session
 from bot.console.canned import canned_replies
 from bot.console.card import card
+from bot.console.delivery import WINDOW_CLOSED, label_replies, window_closed
 from bot.console.queue import STATUSES, handed_over_queue, reason_label, staff_name
 from bot.console.security import (
     LOGIN_CSRF_COOKIE,
@@ -130,8 +132,11 @@ async def case_page(request: Request, staff: Staff) -> Response:
     except RasaUnavailable:
         rasa_error = "Het gesprek kan nu niet worden geladen: de bot is niet bereikbaar."
         log.warning("tracker for case %s unavailable", case_id)
+    await asyncio.to_thread(label_replies, sender_id, entries)
+    window_warning = WINDOW_CLOSED if await asyncio.to_thread(window_closed, sender_id) else None
     return render(request, "case.html", staff=staff, case=view, card=summary, entries=entries, last=last,
                   paused=paused, rasa_error=rasa_error, canned=canned_replies(), next_steps=NEXT_STEPS,
+                  window_warning=window_warning,
                   notes=[{"text": n.text, "at": n.at, "who": who} for n, who in notes],
                   can_confirm=staff.is_supervisor and bool(case.offer) and case.status == "handed_over")
 

@@ -16,6 +16,7 @@ from bot.store.models import (
     AuditEntry,
     Case,
     CaseNote,
+    ChannelOutbound,
     ChannelSender,
     Customer,
     Loan,
@@ -72,6 +73,8 @@ def export_customer(session: Session, customer_number: str, tracker: Engine | No
         "payments": _rows(session, Payment, Payment.customer_id == customer_id),
         "verification_failures": _rows(session, VerificationFailure,
                                        VerificationFailure.customer_number == customer_number),
+        "channel_outbound": _rows(session, ChannelOutbound, or_(ChannelOutbound.sender_id.in_(found.sender_ids),
+                                                                ChannelOutbound.case_id.in_(found.case_ids))),
         "conversations": {sender: [json.loads(event) for event in events] for sender, events in
                           tracker_store.conversation_events(tracker or tracker_store.tracker_engine(),
                                                             found.sender_ids).items()},
@@ -104,6 +107,8 @@ def erase_customer(session: Session, customer_number: str, tracker: Engine | Non
     remove("cases", delete(Case).where(or_(Case.customer_id == customer_id, Case.sender_id.in_(found.sender_ids))))
     remove("verification_failures", delete(VerificationFailure)
            .where(VerificationFailure.customer_number == customer_number))
+    remove("channel_outbound", delete(ChannelOutbound).where(or_(ChannelOutbound.sender_id.in_(found.sender_ids),
+                                                                 ChannelOutbound.case_id.in_(found.case_ids))))
     remove("channel_senders", delete(ChannelSender).where(ChannelSender.sender_id.in_(found.sender_ids)))
     remove("arrears_episodes", delete(ArrearsEpisode).where(ArrearsEpisode.loan_id.in_(found.loan_ids)))
     remove("loans", delete(Loan).where(Loan.customer_id == customer_id))

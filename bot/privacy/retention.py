@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.privacy import tracker_store
-from bot.store.models import AuditEntry, Case, CaseNote
+from bot.store.models import AuditEntry, Case, CaseNote, ChannelOutbound
 
 DEFAULT_DAYS = 90
 
@@ -34,6 +34,8 @@ def apply_retention(session: Session, now: datetime, days: int | None = None,
               "case_notes": session.execute(delete(CaseNote).where(CaseNote.case_id.in_(old_cases))).rowcount}
     for entry in session.execute(select(AuditEntry).where(AuditEntry.case_id.in_(old_cases))).scalars():
         entry.case_id = None
+    counts["channel_outbound"] = session.execute(delete(ChannelOutbound).where(
+        or_(ChannelOutbound.case_id.in_(old_cases), ChannelOutbound.sender_id.in_(expired)))).rowcount
     counts["cases"] = session.execute(delete(Case).where(Case.id.in_(old_cases))).rowcount
     # The run itself is recorded, with counts only.
     session.add(AuditEntry(action="retention_run", detail={"days": days, **counts}))

@@ -238,3 +238,32 @@ class LocalPaymentLink(Base):
     created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)
     completed_at = Column(DateTime(timezone=True))
+
+
+# -- channels: proactive messages and the WhatsApp 24-hour window (bot/channels/twilio.py) ------
+OUTBOUND_OUTCOMES = ("sent", "sent_as_template", "queued", "delivering", "delivered_from_queue", "failed", "expired")
+
+
+class ChannelOutbound(Base):
+    """A proactive message (a push through Rasa's HTTP API: payment news, a staff reply) and what
+    became of it: sent, sent as an approved template, or queued until the customer writes again
+    (outside WhatsApp's 24-hour window) and then delivered from the queue, once.
+
+    `message` holds the queued message itself (what Rasa handed the output channel) only while
+    it waits; it is cleared on delivery. `ref` links the row to its origin: the console's reply
+    id, or the domain response name."""
+
+    __tablename__ = "channel_outbound"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    # No foreign key: retention and erasure remove these rows with their case, in any order.
+    case_id = Column(Integer, nullable=True, index=True)
+    source = Column(String(16), nullable=False)  # staff_reply | response | bot
+    ref = Column(String(64), nullable=True, index=True)
+    outcome = Column(String(24), nullable=False)
+    template = Column(String(64), nullable=True)
+    message = Column(JSON, nullable=True)
+    message_sid = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    delivered_at = Column(DateTime(timezone=True), nullable=True)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import update
 from twilio.request_validator import RequestValidator
 
+from bot import clock
+from bot.channels.twilio import load_templates
+from bot.config import default_database_url
+from bot.store.db import session_scope
+from bot.store.models import ChannelSender
 from tests.channels.conftest import StandIn
 from tests.e2e.servers import MODEL, ROOT, VENV_BIN, make_stack
 
@@ -95,6 +103,23 @@ def test_whatsapp_verification_by_phone_and_birth_date(world):
                            json=[{"event": "bot", "text": "Hallo, met Anja van de klantenservice."}], timeout=60)
     assert pushed.status_code == 200
     assert bodies(twilio_api, start) == "Hallo, met Anja van de klantenservice."
+
+    # 25 hours later (the stored last message moved back): the payment confirmation, pushed the way
+    # bot/payments/notify.py does it, goes as its approved template and Rasa answers 200, not 500
+    database = default_database_url(Path(stack.env["BETAALHULP_DATA_DIR"]))
+    with session_scope(database) as session:
+        session.execute(update(ChannelSender).where(ChannelSender.sender_id == sender)
+                        .values(last_inbound_at=clock.utcnow() - timedelta(hours=25)))
+    start = len(twilio_api.requests)
+    params = {"token": stack.token}
+    assert requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events", params=params, timeout=60,
+                         json=[{"event": "slot", "name": "payment_amount", "value": "€ 210"}]).status_code == 200
+    executed = requests.post(f"{stack.rasa_url}/conversations/{sender}/execute", timeout=60,
+                             params={**params, "output_channel": "latest"}, json={"name": "utter_payment_received"})
+    assert executed.status_code == 200
+    [template] = twilio_api.requests[start:]
+    assert template.field("ContentSid") == load_templates()["payment_confirmed"].content_sid
+    assert json.loads(template.field("ContentVariables"))["1"] == "€ 210" and template.field("Body") is None
 
 
 def test_telegram_verification_by_customer_number_and_a_push(world):

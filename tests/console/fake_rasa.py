@@ -2,6 +2,7 @@
 shaped like Rasa's and records every request, so the console's calls can be checked exactly."""
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -16,6 +17,9 @@ class FakeRasa:
         self.events: dict[str, list[dict]] = {}
         self.requests: list[dict] = []
         self.down = False
+        # A Rasa OutputChannel (e.g. TwilioSignedOutput): bot events sent with output_channel=latest
+        # go out through it, as Rasa's execute_side_effects and /execute do.
+        self.output = None
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -32,9 +36,19 @@ class FakeRasa:
         self.server.shutdown()
         self.server.server_close()
 
-    def add(self, sender: str, event: dict) -> None:
+    def add(self, sender: str, event: dict) -> dict:
+        stored = {"timestamp": time.time(), **event}
         with self._lock:
-            self.events.setdefault(sender, []).append({"timestamp": time.time(), **event})
+            self.events.setdefault(sender, []).append(stored)
+        return stored
+
+    def send_out(self, sender: str, event: dict) -> None:
+        """What Rasa does with a bot event for output_channel=latest: the message to the channel."""
+        if self.output is None or event.get("event") != "bot":
+            return
+        from rasa.shared.core.events import Event
+
+        asyncio.run(self.output.send_response(sender, Event.from_parameters(event).message()))
 
     def say(self, sender: str, text: str) -> None:
         """A customer message as Rasa logs it (intent and entities left out: the console ignores them)."""
@@ -88,12 +102,15 @@ class FakeRasa:
                     return self._answer(200, fake.tracker(sender))
                 if method == "POST" and action == "tracker/events":
                     for event in body:
-                        fake.add(sender, event)
+                        stored = fake.add(sender, event)
+                        if query.get("execute_side_effects") == ["true"]:
+                            fake.send_out(sender, stored)
                     return self._answer(200, fake.tracker(sender))
                 if method == "POST" and action == "execute":
                     slots = fake.tracker(sender)["slots"]
-                    fake.add(sender, {"event": "bot", "text": f"[{body['name']}] {json.dumps(slots, sort_keys=True)}",
-                                      "metadata": {"utter_action": body["name"]}})
+                    fake.send_out(sender, fake.add(sender, {
+                        "event": "bot", "text": f"[{body['name']}] {json.dumps(slots, sort_keys=True, ensure_ascii=False)}",
+                        "metadata": {"utter_action": body["name"]}}))
                     return self._answer(200, {"tracker": fake.tracker(sender), "messages": []})
                 if method == "POST" and action == "trigger_intent":
                     if fake.tracker(sender)["paused"]:

@@ -19,6 +19,12 @@ function appendLine(list, line) {
   text.className = "text";
   text.textContent = line.text; // never innerHTML: customer text is untrusted
   item.append(who, " ", time, text);
+  if (line.delivery_label) {
+    const delivery = document.createElement("div");
+    delivery.className = "delivery delivery-" + line.delivery;
+    delivery.textContent = line.delivery_label;
+    item.append(delivery);
+  }
   list.appendChild(item);
   item.scrollIntoView({block: "nearest"});
 }
@@ -66,8 +72,9 @@ function replyWithoutReload() {
         headers: {"X-CSRF-Token": csrfToken(), "Accept": "application/json"},
       });
       if (response.ok) {
+        const body = await response.json();
         form.reset();
-        status.textContent = "Verstuurd.";
+        status.textContent = body.delivery_label ? "Antwoord: " + body.delivery_label + "." : "Verstuurd.";
       } else {
         status.textContent = await response.text();
       }
