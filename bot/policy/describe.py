@@ -33,6 +33,8 @@ def describe(proposal: Proposal) -> dict[str, Any]:
         "start_date": paid[0].due.isoformat() if paid else None,
         "end_date": end.isoformat() if end else None,
         "total_to_pay": sum(line.total for line in schedule),
+        # The months after today, as the follow-up engine's instalments (issue 10).
+        "schedule": [{"month": line.month, "due": line.due.isoformat(), "amount": line.total} for line in paid],
         "add_ons": [a.name for a in proposal.add_ons],
         "savings_buffer_amount": buffer.amount if buffer else None,
         "debt_help_pause_months": debt_help_pause.months if debt_help_pause else None,

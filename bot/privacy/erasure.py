@@ -12,16 +12,22 @@ from sqlalchemy.orm import Session
 from bot.identity import normalise_phone
 from bot.privacy import tracker_store
 from bot.store.models import (
+    Arrangement,
     ArrearsEpisode,
     AuditEntry,
     Case,
     CaseNote,
+    ChannelOptOut,
     ChannelOutbound,
     ChannelSender,
     Customer,
+    FollowUp,
+    Instalment,
     Loan,
     LocalPaymentLink,
+    OutcomeEvent,
     Payment,
+    RiskSignal,
     VerificationFailure,
 )
 
@@ -75,6 +81,14 @@ def export_customer(session: Session, customer_number: str, tracker: Engine | No
                                        VerificationFailure.customer_number == customer_number),
         "channel_outbound": _rows(session, ChannelOutbound, or_(ChannelOutbound.sender_id.in_(found.sender_ids),
                                                                 ChannelOutbound.case_id.in_(found.case_ids))),
+        "arrangements": _rows(session, Arrangement, Arrangement.customer_id == customer_id),
+        "instalments": _rows(session, Instalment, Instalment.arrangement_id.in_(
+            select(Arrangement.id).where(Arrangement.customer_id == customer_id))),
+        "follow_ups": _rows(session, FollowUp, FollowUp.customer_id == customer_id),
+        "channel_opt_outs": _rows(session, ChannelOptOut, or_(ChannelOptOut.customer_id == customer_id,
+                                                              ChannelOptOut.sender_id.in_(found.sender_ids))),
+        "risk_signals": _rows(session, RiskSignal, RiskSignal.customer_id == customer_id),
+        "outcome_events": _rows(session, OutcomeEvent, OutcomeEvent.customer_id == customer_id),
         "conversations": {sender: [json.loads(event) for event in events] for sender, events in
                           tracker_store.conversation_events(tracker or tracker_store.tracker_engine(),
                                                             found.sender_ids).items()},
@@ -104,6 +118,16 @@ def erase_customer(session: Session, customer_number: str, tracker: Engine | Non
     remove("local_payment_links", delete(LocalPaymentLink).where(LocalPaymentLink.id.in_(local_links)))
     remove("payments", delete(Payment).where(or_(Payment.customer_id == customer_id,
                                                    Payment.case_id.in_(found.case_ids))))
+    arrangement_ids = list(session.execute(select(Arrangement.id)
+                                           .where(Arrangement.customer_id == customer_id)).scalars())
+    remove("instalments", delete(Instalment).where(Instalment.arrangement_id.in_(arrangement_ids)))
+    remove("arrangements", delete(Arrangement).where(Arrangement.customer_id == customer_id))
+    remove("follow_ups", delete(FollowUp).where(FollowUp.customer_id == customer_id))
+    remove("channel_opt_outs", delete(ChannelOptOut).where(or_(ChannelOptOut.customer_id == customer_id,
+                                                               ChannelOptOut.sender_id.in_(found.sender_ids))))
+    remove("risk_signals", delete(RiskSignal).where(RiskSignal.customer_id == customer_id))
+    # Erasure (AVG art. 17) outranks the log's append-only rule: the person's facts go too.
+    remove("outcome_events", delete(OutcomeEvent).where(OutcomeEvent.customer_id == customer_id))
     remove("cases", delete(Case).where(or_(Case.customer_id == customer_id, Case.sender_id.in_(found.sender_ids))))
     remove("verification_failures", delete(VerificationFailure)
            .where(VerificationFailure.customer_number == customer_number))
