@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, desc, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, identity
+from bot.followup import optout
 from bot.store.db import session_scope
 from bot.store.models import Case, ChannelDeliveryStatus, ChannelInboundSeen, ChannelOutbound, ChannelSender
 
@@ -106,6 +107,13 @@ class ChannelState:
             session.add(ChannelDeliveryStatus(provider=provider, message_id=message_id[:64], status=status[:32],
                                               error_code=(error_code or None) and error_code[:16],
                                               recorded_at=clock.utcnow()))
+
+    def opt_out(self, sender_id: str, reason: str, phone: str | None = None) -> bool:
+        """No more unprompted messages to this address (STOP, or the provider refused us);
+        True when it was on until now."""
+        with session_scope(self.database_url) as session:
+            customer = identity.customer_for_phone(session, phone) if phone else None
+            return optout.opt_out(session, sender_id, reason, customer)
 
     def statuses(self, message_id: str) -> list[tuple[str, str | None]]:
         with session_scope(self.database_url) as session:

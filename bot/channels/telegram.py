@@ -32,9 +32,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.state import ChannelState
+from bot.followup import optout
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ def chat_id_of(sender_id: str) -> int:
         raise ValueError("not a Telegram sender id (expected telegram:<chat_id>)") from None
 
 
-async def call_with_retry(settings: TelegramSettings, what: str, call: Callable[[Bot], Awaitable[Any]]) -> Any:
+async def call_with_retry(settings: TelegramSettings, what: str, call: Callable[[Bot], Awaitable[Any]],
+                          on_forbidden: Callable[[], Any] | None = None) -> Any:
     """One Bot API call on a short-lived Bot (no connection outlives the call, so any event loop
     may push), retried with backoff on network errors and flood limits."""
     delay = settings.backoff_seconds
@@ -107,6 +109,12 @@ async def call_with_retry(settings: TelegramSettings, what: str, call: Callable[
                 return None
             except NetworkError as error:
                 outcome, wait = type(error).__name__, delay
+            except Forbidden:
+                # 403: the user blocked the bot. Outreach to this chat ends (issue 10).
+                logger.error("telegram: %s refused: Forbidden", what)
+                if on_forbidden is not None:
+                    await asyncio.to_thread(on_forbidden)
+                return None
             except TelegramError as error:  # Forbidden (blocked by the user) and the like
                 logger.error("telegram: %s refused: %s", what, type(error).__name__)
                 return None
@@ -131,7 +139,11 @@ class TelegramSecretOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         chat_id = chat_id_of(recipient_id)
-        await call_with_retry(self.settings, "sendMessage", lambda bot: bot.send_message(chat_id, text))
+        await self._call(recipient_id, "sendMessage", lambda bot: bot.send_message(chat_id, text))
+
+    async def _call(self, recipient_id: str, what: str, call: Callable[[Bot], Awaitable[Any]]) -> Any:
+        return await call_with_retry(self.settings, what, call,
+                                     on_forbidden=lambda: self.state.opt_out(recipient_id, "telegram_403"))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
@@ -145,8 +157,8 @@ class TelegramSecretOutput(OutputChannel):
             data = [str(i) for i in range(1, len(payloads) + 1)]
         keyboard = InlineKeyboardMarkup(
             [[InlineKeyboardButton(str(b.get("title") or p), callback_data=d)] for b, p, d in zip(buttons, payloads, data)])
-        await call_with_retry(self.settings, "sendMessage",
-                              lambda bot: bot.send_message(chat_id, text, reply_markup=keyboard))
+        await self._call(recipient_id, "sendMessage",
+                         lambda bot: bot.send_message(chat_id, text, reply_markup=keyboard))
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
                                  **kwargs: Any) -> None:
@@ -154,7 +166,7 @@ class TelegramSecretOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         chat_id = chat_id_of(recipient_id)
-        await call_with_retry(self.settings, "sendPhoto", lambda bot: bot.send_photo(chat_id, photo=image))
+        await self._call(recipient_id, "sendPhoto", lambda bot: bot.send_photo(chat_id, photo=image))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.warning("telegram: custom payload ignored")
@@ -221,6 +233,8 @@ class TelegramSecretInput(InputChannel):
                 await call_with_retry(self.settings, "answerCallbackQuery",
                                       lambda bot: bot.answer_callback_query(callback_id))
             sender_id = f"{SENDER_PREFIX}{chat_id}"
+            if optout.is_stop_message(text):  # "/stop" or "stop": no more unprompted messages here
+                await asyncio.to_thread(self.state.opt_out, sender_id, "customer_stop")
             text = await asyncio.to_thread(self.state.inbound, sender_id, text) or text
             metadata = {"channel": "telegram", "update_id": update.update_id}
             try:

@@ -51,6 +51,7 @@ from bot.channels.twilio_common import (  # noqa: F401 - the names tests and cal
 )
 from bot.channels.twilio_output import TwilioSignedOutput
 from bot.channels.twilio_templates import load_templates  # noqa: F401
+from bot.followup import optout
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,13 @@ class TwilioSignedInput(InputChannel):
         sid, status = form.first("MessageSid") or form.first("SmsSid"), form.first("MessageStatus")
         error_code = form.first("ErrorCode")
         self.state.record_status("twilio", sid, status, error_code)
+        if error_code in optout.REFUSAL_REASONS and form.first("To"):
+            # The customer blocked us or sent STOP to Twilio: outreach to that address ends.
+            try:
+                _, phone, sender_id = sender_id_for(form.first("To"))
+            except ValueError:
+                return
+            self.state.opt_out(sender_id, optout.REFUSAL_REASONS[error_code], phone)
         log = logger.warning if status in ("failed", "undelivered") else logger.info
         log("twilio: message %s %s%s", sid, status, f" (error {error_code})" if error_code else "")
 
@@ -158,6 +166,9 @@ class TwilioSignedInput(InputChannel):
             media = int(num_media) if num_media.isdigit() else 0
             if not text:
                 text = MEDIA_WITHOUT_TEXT
+            if optout.is_stop_message(text):
+                # Recorded here too, so the opt-out holds even if the turn itself fails.
+                await asyncio.to_thread(self.state.opt_out, sender_id, "customer_stop", phone)
             picked = await asyncio.to_thread(self.state.inbound, sender_id, text)
             text = picked or text
             output = TwilioSignedOutput(self.settings, self.state, self.status_callback_url(), proactive=False)

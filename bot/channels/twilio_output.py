@@ -22,6 +22,7 @@ from bot.channels.twilio_common import (
     numbered,
 )
 from bot.channels.twilio_templates import load_templates, load_window_rules, template_variables
+from bot.followup import optout
 
 # One logger for the whole Twilio channel, however its code is split.
 logger = logging.getLogger("bot.channels.twilio")
@@ -236,8 +237,12 @@ class TwilioSignedOutput(OutputChannel):
                         return sid
                     if reply.status_code != 429 and reply.status_code < 500:
                         # A request Twilio refuses (bad number, window closed) does not get better.
-                        logger.error("twilio: %s message refused, status %s, code %s", kind, reply.status_code,
-                                     _json(reply).get("code"))
+                        code = str(_json(reply).get("code"))
+                        logger.error("twilio: %s message refused, status %s, code %s", kind, reply.status_code, code)
+                        if code in optout.REFUSAL_REASONS:
+                            # The number unsubscribed or blocked us: no more outreach to it.
+                            await asyncio.to_thread(self.state.opt_out, recipient_id, optout.REFUSAL_REASONS[code],
+                                                    phone)
                         return None
                     outcome = f"status {reply.status_code}"
                 if attempt < self.settings.max_attempts:

@@ -47,7 +47,7 @@ class StandIn:
     kind: str  # "twilio" | "telegram"
     requests: list[Recorded] = field(default_factory=list)  # answered with success
     attempts: int = 0  # every request, failures included
-    fail_next: list[int] = field(default_factory=list)
+    fail_next: list[int | tuple[int, dict]] = field(default_factory=list)  # a status, or a status and body
     server: ThreadingHTTPServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -58,6 +58,8 @@ class StandIn:
     def answer(self, recorded: Recorded) -> tuple[int, dict]:
         if self.fail_next:
             status = self.fail_next.pop(0)
+            if isinstance(status, tuple):
+                return status
             return status, {"code": 20500 if status >= 500 else 21211, "message": "stand-in failure"}
         n = next(self._ids)
         if self.kind == "twilio":
