@@ -357,6 +357,22 @@ class FollowUp(Base):
 Index("ix_follow_ups_due", FollowUp.status, FollowUp.not_before)
 
 
+class FollowUpDay(Base):
+    """A local day the follow-up engine has closed (ledger.close_day) and planned the next day's
+    messages after. Written in the same transaction as that work, so each day is done exactly
+    once however many engine processes run (migration 0008)."""
+
+    __tablename__ = "follow_up_days"
+
+    day = Column(Date, primary_key=True, autoincrement=False)
+    closed_at = Column(DateTime(timezone=True), nullable=False)
+    closed_by = Column(String(64), nullable=False)
+    due = Column(Integer, nullable=False, default=0)
+    missed = Column(Integer, nullable=False, default=0)
+    ended = Column(Integer, nullable=False, default=0)
+    planned = Column(Integer, nullable=False, default=0)
+
+
 class ChannelOptOut(Base):
     """A channel address that wants no unprompted messages (the customer said STOP, or the
     provider refused: Twilio 21610/63014, Telegram 403). Answers to the customer still go."""
@@ -382,6 +398,8 @@ class RiskSignal(Base):
     kind = Column(String(32), nullable=False)
     observed_on = Column(Date, nullable=False)
     detail = Column(JSON, nullable=False, default=dict)
+
+    customer = relationship("Customer")
 
 
 # -- outcomes (issue 11): an append-only log of the facts the KPIs are computed from ----------

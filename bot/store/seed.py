@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from bot.store.db import session_scope
-from bot.store.models import ArrearsEpisode, Customer, Loan
+from bot.store.models import ArrearsEpisode, Customer, Loan, RiskSignal
 
 DEMO_CUSTOMERS = (
     # number, name, birth date, phone, loan type, term (euros), terms behind, earlier episodes, bounced
@@ -40,5 +40,10 @@ def seed_demo_customers(url: str | None = None, today: date | None = None) -> in
                                                     ended_on=started + relativedelta(months=1), terms=1))
             customer.loans.append(loan)
             session.add(customer)
+            # Each bounced direct debit is also a risk signal for preventive contact (R22).
+            for i in range(bounced):
+                session.add(RiskSignal(customer=customer, kind="bounced_debit",
+                                       observed_on=today - relativedelta(days=7 + 21 * i),
+                                       detail={"loan": loan.reference}))
             added += 1
     return added

@@ -41,3 +41,15 @@ def test_seed_matches_the_issue(database):
         assert (sanne.full_name, sanne.birth_date, sanne.phone) == ("Sanne de Vries", date(1988, 4, 12), "+31612345001")
         episodes = session.execute(select(ArrearsEpisode)).scalars().all()
         assert all(e.started_on >= date(2024, 11, 22) for e in episodes)
+
+
+def test_seed_gives_fatima_her_bounced_debits_as_risk_signals(tmp_path):
+    from bot.store.models import RiskSignal
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(url)
+    seed_demo_customers(url, today=date(2026, 11, 22))
+    with session_scope(url) as session:
+        signals = session.execute(select(Customer.customer_number, RiskSignal.kind, RiskSignal.observed_on)
+                                  .join(RiskSignal.customer).order_by(RiskSignal.observed_on)).all()
+    assert signals == [("100005", "bounced_debit", date(2026, 10, 25)), ("100005", "bounced_debit", date(2026, 11, 15))]
