@@ -58,13 +58,19 @@ class RasaApi:
         """A person's own words (a staff reply) into the conversation and out to the customer."""
         return await self.append_events(sender_id, [{"event": "bot", "text": text, "metadata": metadata or {}}])
 
-    async def utter(self, sender_id: str, response: str, slots: dict[str, Any] | None = None) -> dict:
-        """A domain response by name, with its variables set as slots first."""
+    async def utter(self, sender_id: str, response: str, slots: dict[str, Any] | None = None,
+                    output_channel: str = "latest") -> dict:
+        """A domain response by name, with its variables set as slots first. `output_channel`
+        names the channel when the conversation may have none yet (the follow-up engine)."""
         if slots:
             await self.append_events(sender_id, [{"event": "slot", "name": k, "value": v} for k, v in slots.items()],
                                      to_customer=False)
-        return await self._request("POST", self._url(sender_id, "execute"),
-                                   params=self._params(output_channel="latest"), json={"name": response})
+        result = await self._request("POST", self._url(sender_id, "execute"),
+                                     params=self._params(output_channel=output_channel), json={"name": response})
+        # Rasa's /execute leaves the bot "mid-turn": without this, the customer's answer follows
+        # the response instead of a listen, and no rule about that answer can match.
+        await self.append_events(sender_id, [{"event": "action", "name": "action_listen"}], to_customer=False)
+        return result
 
     async def pause(self, sender_id: str) -> dict:
         return await self.append_events(sender_id, [{"event": "pause"}], to_customer=False)

@@ -9,14 +9,17 @@ reduces the loan's arrears in the same transaction. A conditional UPDATE (... WH
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.config import settings
+from bot.followup import ledger
 from bot.money import format_euro
 from bot.payments.providers import (
     FINAL_STATUSES,
@@ -26,7 +29,7 @@ from bot.payments.providers import (
     provider_for,
 )
 from bot.payments.qr import group_in_fours, new_rf_reference
-from bot.store.models import Loan, Payment
+from bot.store.models import Instalment, Loan, Payment
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +90,11 @@ def _attach_link(payment: Payment, provider: PaymentProvider) -> None:
 
 def request_payment(session: Session, *, customer_id: int, loan_id: int, amount_cents: int, sender_id: str | None,
                     channel: str | None, idempotency_key: str, case_id: int | None = None,
-                    provider: PaymentProvider | None = None) -> PaymentRequest:
-    """A payment link (and transfer details) for part or all of a loan's arrears; ValueError says why not."""
+                    provider: PaymentProvider | None = None, max_cents: int | None = None) -> PaymentRequest:
+    """A payment link (and transfer details) for part or all of a loan's arrears; ValueError says why not.
+
+    `max_cents` replaces the arrears as the most that may be asked: an arrangement's instalment
+    (the plan page) carries the regular term too, so it may be more than the arrears."""
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
         raise ValueError("the amount must be a whole number of cents")
     if not idempotency_key or len(idempotency_key) > 128:
@@ -106,8 +112,10 @@ def request_payment(session: Session, *, customer_id: int, loan_id: int, amount_
         raise ValueError("this loan does not belong to this customer")
     if amount_cents <= 0:
         raise ValueError("the amount must be more than 0")
-    if amount_cents > loan.arrears_cents:
+    if max_cents is None and amount_cents > loan.arrears_cents:
         raise ValueError("the amount is more than the arrears of this loan")
+    if max_cents is not None and amount_cents > max_cents:
+        raise ValueError("the amount is more than may be asked")
 
     provider = provider or provider_for()
     payment = Payment(public_id=str(uuid.uuid4()), provider=provider.name, customer_id=customer_id, loan_id=loan_id,
@@ -154,6 +162,33 @@ def _reduce_arrears(session: Session, loan_id: int, paid_cents: int) -> int:
     return before - after
 
 
+INSTALMENT_KEY = re.compile(r"^instalment:([0-9]{1,12})(?::|$)")
+
+
+def _count_for_instalment(session: Session, payment: Payment, paid_cents: int, at: datetime) -> None:
+    """A payment asked for an arrangement's instalment (the plan page) counts towards it, in the
+    transaction that moved the payment to paid, so only the one webhook that won counts it.
+
+    The instalment names its latest payment; an earlier one of its payments that is paid late is
+    found by its idempotency key (`instalment:<id>`, `instalment:<id>:after:<public id>`)."""
+    instalment = session.execute(select(Instalment).where(Instalment.payment_public_id == payment.public_id)
+                                 .with_for_update()).scalar_one_or_none()
+    if instalment is None:
+        match = INSTALMENT_KEY.match(payment.idempotency_key or "")
+        if match is None:
+            return
+        instalment = session.execute(select(Instalment).where(Instalment.id == int(match.group(1)))
+                                     .with_for_update()).scalar_one_or_none()
+        if instalment is None:
+            return
+    if instalment.arrangement.customer_id != payment.customer_id:
+        log.warning("payment %s names instalment %s of another customer: not counted", payment.public_id,
+                    instalment.id)
+        return
+    if ledger.record_payment(session, instalment, paid_cents, at):
+        log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)
+
+
 def apply_status(session: Session, payment: Payment, provider_status: ProviderStatus) -> Outcome:
     """Open -> a final status, once. Replays, reports of `open` and late reports change nothing."""
     previous = payment.status
@@ -175,6 +210,7 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
     reduced = 0
     if new == "paid" and provider_status.amount_paid_cents > 0:
         reduced = _reduce_arrears(session, payment.loan_id, provider_status.amount_paid_cents)
+        _count_for_instalment(session, payment, provider_status.amount_paid_cents, now)
     session.refresh(payment)
     log.info("payment %s moved from open to %s", payment.public_id, new)
     return Outcome(True, "open", new, reduced)

@@ -22,7 +22,7 @@ from bot.payments.notify import retry_loop
 from bot.payments.providers import PaymentProvider
 from bot.rasa_api import RasaApi
 from bot.store.db import session_scope
-from bot.web import payment_routes, widget_routes
+from bot.web import payment_routes, plan_routes, widget_routes
 from bot.web.security import BodyLimit, FormTokens, SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ def create_app(*, database_url: str | None = None, rasa: RasaApi | None = None,
                     await task
 
     app = Starlette(
-        routes=[Route("/health", health, methods=["GET"]), *payment_routes.routes(), *widget_routes.routes(),
+        routes=[Route("/health", health, methods=["GET"]), *payment_routes.routes(), *plan_routes.routes(),
+                *widget_routes.routes(),
                 Mount("/static", StaticFiles(directory=HERE / "static"), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
         exception_handlers=payment_routes.exception_handlers(),

@@ -31,15 +31,17 @@ def test_paid_is_told_once_through_rasa(database, sanne, local, rasa_server):
     public_id = paid(database, sanne, local)
     rasa = RasaApi(base_url=rasa_server.url, token="secret-token")
     assert asyncio.run(notify_customer(public_id, rasa=rasa, database_url=database))
-    events, execute = rasa_server.requests
+    events, execute, listen = rasa_server.requests
     assert events.path == "/conversations/whatsapp:+31612345001/tracker/events"
     assert events.json() == [{"event": "slot", "name": "payment_amount", "value": "€ 210"}]
     assert execute.path == "/conversations/whatsapp:+31612345001/execute"
     assert execute.json() == {"name": "utter_payment_received"}
     assert execute.query == {"token": ["secret-token"], "output_channel": ["latest"]}
+    # then the bot listens, so rules about the customer's answer can match
+    assert listen.json() == [{"event": "action", "name": "action_listen"}]
     assert payment_row(database, public_id).customer_notified_at is not None
     assert asyncio.run(notify_customer(public_id, rasa=rasa, database_url=database))
-    assert len(rasa_server.requests) == 2  # told already: nothing sent again
+    assert len(rasa_server.requests) == 3  # told already: nothing sent again
 
 
 @pytest.mark.parametrize("status, response", [("failed", "utter_payment_failed"),
@@ -49,7 +51,7 @@ def test_other_outcomes_get_a_kind_message(database, sanne, local, rasa_server, 
     public_id = paid(database, sanne, local, ProviderStatus(status))
     assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url, token=""),
                                        database_url=database))
-    assert rasa_server.requests[-1].json() == {"name": response}
+    assert rasa_server.requests[1].json() == {"name": response}
     assert rasa_server.requests[0].json()[0]["value"] == "€ 210"
 
 

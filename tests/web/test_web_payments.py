@@ -54,7 +54,8 @@ def test_paying_drives_the_webhook_and_tells_the_customer(web):
     assert row.customer_notified_at is not None
     assert loan_state(web.database, demo_loan(web.database, "100001").loan_id) == (0, 0)
     assert [r.json() for r in web.rasa.requests] == [
-        [{"event": "slot", "name": "payment_amount", "value": "€ 210"}], {"name": "utter_payment_received"}]
+        [{"event": "slot", "name": "payment_amount", "value": "€ 210"}], {"name": "utter_payment_received"},
+        [{"event": "action", "name": "action_listen"}]]
     done = web.client.get(f"/pay/{public_id}/done")
     assert "Je betaling is gelukt" in done.text and "€ 210" in done.text
     # The page now shows the result instead of the buttons; pressing again changes nothing.
@@ -72,7 +73,7 @@ def test_cancel_gets_the_kind_message(web):
     public_id = web.ask()
     assert web.press(public_id, "cancel").status_code == 303
     assert payment_row(web.database, public_id).status == "canceled"
-    assert web.rasa.requests[-1].json() == {"name": "utter_payment_failed"}
+    assert web.rasa.requests[1].json() == {"name": "utter_payment_failed"}
     assert loan_state(web.database, demo_loan(web.database, "100001").loan_id) == (21000, 1)
 
 
@@ -126,7 +127,7 @@ def test_replayed_webhooks_change_nothing(web):
         replay = web.client.post("/webhooks/payments/local", data={"id": provider_id(web.database, public_id)})
         assert replay.status_code == 200
     assert loan_state(web.database, demo_loan(web.database, "100001").loan_id) == (0, 0)
-    assert len(web.rasa.requests) == 2  # one slot event, one utter: told once
+    assert len(web.rasa.requests) == 3  # one slot event, one utter, one listen: told once
 
 
 def test_oversized_bodies_are_refused(web):
@@ -202,4 +203,4 @@ def test_mollie_webhook_while_mollie_is_down_is_a_503(database, rasa_server):
             done = client.get(f"/pay/{made.public_id}/done")
             assert "TESTOMGEVING" not in done.text and "gelukt" in done.text
     assert loan_state(database, loan.loan_id) == (0, 0)
-    assert rasa_server.requests[-1].json() == {"name": "utter_payment_received"}
+    assert rasa_server.requests[-2].json() == {"name": "utter_payment_received"}
