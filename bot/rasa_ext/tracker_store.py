@@ -14,6 +14,8 @@ are checked before use and time out in seconds, so a turn fails fast rather than
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 from typing import Any, Iterable, Iterator, Optional
 
@@ -24,6 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.parsing import parse_birth_date
 
+logger = logging.getLogger(__name__)
 PLACEHOLDER = "[geboortedatum]"
 SECRET_SLOTS = ("birth_date",)
 # Seconds to wait for a new database connection (libpq's connect_timeout; at least 2).
@@ -86,6 +89,33 @@ def needs_redaction(position: int, event: Event, secret_answers: set[int]) -> bo
     return False
 
 
+# Event classes by type name, resolved once per process. Rasa's own `Event.from_parameters` walks
+# every subclass of Event (`all_subclasses`, with `inspect.isabstract` on each) for every event it
+# reads: 89 ms of a 135 ms retrieve at 2,582 events, against 4 ms resolved once. With the data
+# column alone, a 2,500-event session reads in 23 ms instead of 227 (`python -m bench.retrieve`).
+_EVENT_CLASSES: dict[str, type] = {}
+
+
+def deserialise_events(serialised: Iterable[dict]) -> list[Event]:
+    """Rasa's `rasa.shared.core.events.deserialise_events`, minus the per-event class search."""
+    events = []
+    for parameters in serialised:
+        if "event" not in parameters:
+            continue
+        name = parameters["event"]
+        event_class = _EVENT_CLASSES.get(name) if name is not None else None
+        if event_class is None and name is not None:
+            event_class = Event.resolve_by_type(name)  # an unknown name raises, as in Rasa
+            if event_class is not None:
+                _EVENT_CLASSES[name] = event_class
+        event = event_class._from_parameters(parameters) if event_class is not None else None
+        if event:
+            events.append(event)
+        else:
+            logger.warning("unable to read a stored event of type %s; skipped", name)
+    return events
+
+
 def _postgres_engine_kwargs(url) -> dict:
     kwargs = create_engine_kwargs(url)
     connect_args = {**kwargs.get("connect_args", {}), "connect_timeout": max(2, CONNECT_TIMEOUT),
@@ -109,6 +139,19 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = sa.create_engine(url, **_postgres_engine_kwargs(url))
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        """Rasa's `SQLTrackerStore._retrieve`, faster: only the `data` column is read (no ORM object
+        per row) and event classes are resolved once (`deserialise_events`). Same rows, same order,
+        same tracker."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+                                     ).with_entities(self.SQLEvent.data).all()
+        if not self.domain or not rows:
+            return None
+        events = deserialise_events(json.loads(data) for (data,) in rows)
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         try:
