@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.console import case_actions, followups, stream, views
+from bot.console import case_actions, dashboard, followups, stream, views
 from bot.console.security import LoginRateLimit, SecurityHeaders
 from bot.rasa_api import RasaApi
 
@@ -27,6 +27,9 @@ def routes() -> list:
         Route("/", views.home, methods=["GET"]),
         Route("/queue", views.queue_page, methods=["GET"]),
         Route("/audit", views.audit_page, methods=["GET"]),
+        Route("/dashboard", dashboard.dashboard_page, methods=["GET"]),
+        Route("/dashboard/charts/{name}.svg", dashboard.dashboard_chart, methods=["GET"]),
+        Route("/dashboard/data/{name}.csv", dashboard.dashboard_csv, methods=["GET"]),
         Route("/followups", followups.followups_page, methods=["GET"]),
         Route("/cases/{case_id:int}", views.case_page, methods=["GET"]),
         Route("/cases/{case_id:int}/events", stream.case_events, methods=["GET"]),

@@ -1,0 +1,609 @@
+"""Outcome KPIs computed from the append-only event log (issue 11, R21).
+
+Every figure is a set-based SQL query over `outcome_events` (SQLAlchemy 2.0 style: select(),
+Session.execute), the same on SQLite and PostgreSQL. Definitions and formulas: docs/KPIS.md;
+the numbers that are policy (grace period, relapse windows, ...) live in kpis.yml.
+
+Two kinds of subject:
+- an arrangement (adherence, relapse, cure): described by its `solution_accepted` event, whose
+  data.segment says channel, loan type, cause, age band and vulnerability at that moment;
+- a case, one conversation (satisfaction, time to solution, handovers): described by all of its
+  events (channel, any data.segment in it) and its last `cause_recorded`.
+
+Dates are UTC calendar dates; months are 'YYYY-MM'. Filters select by those descriptions; the
+period selects each KPI by its own anchor date (written in docs/KPIS.md and on the dashboard).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    not_,
+    null,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select, Subquery
+
+from bot import clock
+from bot.outcomes.sqltools import month_of, seconds_between, unindexed, utc_date, within_months
+from bot.store.models import OutcomeEvent
+
+CONFIG_PATH = Path(__file__).with_name("kpis.yml")
+E = OutcomeEvent
+DIMENSIONS = ("channel", "age_band", "cause", "vulnerable")
+# Events of the conversation itself: they carry the case's channel. A follow-up `contacted` or a
+# satisfaction answer may name the case but reach the customer on another channel.
+CONVERSATION_KINDS = ("conversation_started", "verified", "cause_recorded", "solution_offered", "solution_accepted",
+                      "solution_declined", "handed_over")
+SCORES = (1, 2, 3, 4, 5)
+
+
+# -- configuration (kpis.yml) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class KpiConfig:
+    version: str
+    grace_days: int
+    relapse_windows: tuple[int, ...]
+    cure_months: int
+    preventive_kinds: tuple[str, ...]
+    min_customers: int
+    margins: dict[str, float]
+    monitor_relapse_window: int
+    dimensions: tuple[str, ...]
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def label(self, kind: str, value: Any) -> str:
+        if value is None:
+            return "Onbekend"
+        return self.labels.get(kind, {}).get(str(value), str(value))
+
+
+def parse_config(raw: dict[str, Any]) -> KpiConfig:
+    windows = tuple(int(n) for n in raw["relapse"]["windows_months"])
+    monitor = raw["monitor"]
+    config = KpiConfig(
+        version=str(raw["version"]), grace_days=int(raw["adherence"]["grace_days"]), relapse_windows=windows,
+        cure_months=int(raw["cure"]["months"]), preventive_kinds=tuple(raw["preventive"]["contact_kinds"]),
+        min_customers=int(monitor["min_customers"]),
+        margins={k: float(monitor["margins"][k]) for k in ("adherence", "relapse", "satisfaction")},
+        monitor_relapse_window=int(monitor["relapse_window_months"]), dimensions=tuple(monitor["dimensions"]),
+        labels={k: {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("labels") or {}).items()})
+    if config.grace_days < 0 or not windows or sorted(windows) != list(windows) or windows[0] < 1:
+        raise ValueError("kpis.yml: grace_days >= 0 and increasing relapse windows of at least 1 month")
+    if config.monitor_relapse_window not in windows:
+        raise ValueError("kpis.yml: monitor.relapse_window_months must be one of relapse.windows_months")
+    if config.min_customers < 2 or any(m < 0 for m in config.margins.values()):
+        raise ValueError("kpis.yml: monitor.min_customers >= 2 and margins >= 0")
+    if not set(config.dimensions) <= set(DIMENSIONS):
+        raise ValueError(f"kpis.yml: monitor.dimensions must be among {DIMENSIONS}")
+    return config
+
+
+@lru_cache(maxsize=1)
+def load_config(path: str | None = None) -> KpiConfig:
+    with open(path or CONFIG_PATH, encoding="utf-8") as handle:
+        return parse_config(yaml.safe_load(handle))
+
+
+# -- filters -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filters:
+    """Period (inclusive UTC dates, either end open) and what to select on; None = everything."""
+
+    start: date | None = None
+    end: date | None = None
+    channel: str | None = None
+    loan_type: str | None = None
+    cause: str | None = None
+
+    def period_only(self) -> Filters:
+        return Filters(start=self.start, end=self.end)
+
+    def as_dict(self) -> dict[str, str]:
+        values = {"from": self.start.isoformat() if self.start else None, "to": self.end.isoformat() if self.end else None,
+                  "channel": self.channel, "loan_type": self.loan_type, "cause": self.cause}
+        return {k: v for k, v in values.items() if v}
+
+
+def _in_period(day: Any, filters: Filters) -> list[Any]:
+    conditions = []
+    if filters.start:
+        conditions.append(day >= filters.start.isoformat())
+    if filters.end:
+        conditions.append(day <= filters.end.isoformat())
+    return conditions
+
+
+def _selected(subject: Subquery, filters: Filters) -> list[Any]:
+    return [subject.c[name] == value for name, value in
+            (("channel", filters.channel), ("loan_type", filters.loan_type), ("cause", filters.cause)) if value]
+
+
+# -- results -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class Adherence:
+    total: Ratio                                 # instalments kept / instalments due
+    months: tuple[tuple[str, Ratio], ...]        # by due month
+
+
+@dataclass(frozen=True)
+class Cohort:
+    month: str
+    ended: int
+    relapsed: dict[int, int]      # window in months -> arrangements in arrears again within it
+    complete: dict[int, bool]     # window -> has the window passed for every arrangement in the cohort
+
+    def rate(self, months: int) -> float | None:
+        """None while the window is still running for part of the cohort."""
+        return self.relapsed[months] / self.ended if self.complete[months] and self.ended else None
+
+
+@dataclass(frozen=True)
+class Relapse:
+    windows: tuple[int, ...]
+    cohorts: tuple[Cohort, ...]
+
+    def pooled(self, months: int) -> Ratio:
+        """Over the cohorts whose window has fully passed."""
+        done = [c for c in self.cohorts if c.complete[months]]
+        return Ratio(sum(c.relapsed[months] for c in done), sum(c.ended for c in done))
+
+
+@dataclass(frozen=True)
+class Cure:
+    months: int
+    total: Ratio                                 # cured / arrangements whose window has passed
+    by_month: tuple[tuple[str, Ratio], ...]      # by month of acceptance
+
+
+@dataclass(frozen=True)
+class SatisfactionMonth:
+    month: str
+    asked: int
+    answered: int
+    score_sum: int
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_sum / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    asked: int
+    answered: int
+    score_sum: int
+    distribution: dict[int, int]
+    months: tuple[SatisfactionMonth, ...]
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_sum / self.answered if self.answered else None
+
+    @property
+    def response(self) -> Ratio:
+        return Ratio(self.answered, self.asked)
+
+
+@dataclass(frozen=True)
+class TimeToSolution:
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Handovers:
+    cases: int
+    handed_over: int
+    reasons: tuple[tuple[str, int], ...]         # most frequent first
+
+    @property
+    def rate(self) -> Ratio:
+        return Ratio(self.handed_over, self.cases)
+
+
+@dataclass(frozen=True)
+class PreventiveReach:
+    signalled: int
+    contacted: int
+    accepted: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    config_version: str
+    today: date
+    filters: Filters
+    adherence: Adherence
+    relapse: Relapse
+    cure: Cure
+    satisfaction: Satisfaction
+    time_to_solution: TimeToSolution
+    handovers: Handovers
+    preventive: PreventiveReach
+
+
+# -- the subjects: arrangements and cases --------------------------------------------------------
+def _segment(event: Any, name: str) -> Any:
+    return event.data[("segment", name)].as_string()
+
+
+def _needs_description(filters: Filters) -> bool:
+    """Loan type and cause live in data.segment (and cause_recorded): read only when asked."""
+    return bool(filters.loan_type or filters.cause)
+
+
+def arrangements(filters: Filters | None = None, *, described: bool = True) -> Subquery:
+    """One row per selected arrangement: its first solution_accepted event (a writer that ran
+    twice cannot count an arrangement twice)."""
+    filters = filters or Filters()
+    accepted = aliased(E, name="acceptance")
+    first = (select(func.min(E.id)).where(E.kind == "solution_accepted", E.arrangement_id.isnot(None))
+             .group_by(E.arrangement_id))
+    columns = [accepted.arrangement_id, accepted.customer_id, accepted.case_id,
+               utc_date(accepted.at).label("accepted_on"),
+               func.coalesce(_segment(accepted, "channel"), accepted.channel).label("channel")]
+    if described or _needs_description(filters):
+        columns += [_segment(accepted, "loan_type").label("loan_type"), _segment(accepted, "cause").label("cause"),
+                    _segment(accepted, "age_band").label("age_band"),
+                    _segment(accepted, "vulnerable").label("vulnerable")]
+    subject = (select(*columns).where(accepted.kind == "solution_accepted", accepted.id.in_(first))
+               .subquery("arrangement_all"))
+    return select(subject).where(*_selected(subject, filters)).subquery("arrangement")
+
+
+def _by_id(column: Any, event_id: Any) -> Any:
+    """One column of the event with this id (a primary-key lookup per row, never a join that
+    PostgreSQL would answer by hashing the whole log)."""
+    event = aliased(E, name=f"{column.key}_by_id")
+    return select(getattr(event, column.key)).where(event.id == event_id).scalar_subquery()
+
+
+def _first(kind: str, value: Any, *conditions: Any) -> Any:
+    return func.min(case((and_(E.kind == kind, *conditions), value)))
+
+
+def _described(name: str) -> Any:
+    # Only events that have a segment are parsed: most events of a case have none.
+    has_segment = cast(E.data, Text).like('%"segment"%')
+    return func.max(case((has_segment, _segment(E, name)))).label(name)
+
+
+def case_select(filters: Filters | None = None, *, described: bool = True) -> Select:
+    """One row per selected case, in one pass over its events: its channel (that of its
+    conversation events, CONVERSATION_KINDS), its customer, and the moments the case KPIs start
+    from (first conversation_started, first of conversation_started/verified, first
+    solution_accepted, first handed_over, first answer 1..5 to each satisfaction question).
+    Described: also what any data.segment in it says, and its cause (the reason of its last
+    cause_recorded, else the segment's cause)."""
+    filters = filters or Filters()
+    described = described or _needs_description(filters)
+    columns = [
+        E.case_id, func.min(case((E.kind.in_(CONVERSATION_KINDS), E.channel))).label("channel"),
+        func.max(E.customer_id).label("customer_id"),
+        _first("conversation_started", E.at).label("started_at"),
+        func.min(case((E.kind.in_(("conversation_started", "verified")), E.at))).label("start_at"),
+        _first("solution_accepted", E.at).label("solved_at"),
+        _first("handed_over", E.id).label("handover_id"),
+        _first("handed_over", E.at).label("handed_at"),
+        _first("satisfaction_answered", E.id, E.reason == "after_solution", E.value.between(1, 5))
+        .label("solution_answer_id"),
+        _first("satisfaction_answered", E.id, E.reason == "after_handover", E.value.between(1, 5))
+        .label("handover_answer_id")]
+    if described:
+        columns += [_described("loan_type"), _described("age_band"), _described("vulnerable"),
+                    _described("cause").label("segment_cause"),
+                    func.max(case((E.kind == "cause_recorded", E.id))).label("last_cause_id")]
+    summary = select(*columns).where(E.case_id.isnot(None)).group_by(E.case_id).subquery("case_summary")
+    # The date of the first moment is the first of the dates: converted once per case.
+    dated = [*[c for c in summary.c if c.name not in ("segment_cause", "last_cause_id")],
+             utc_date(summary.c.started_at).label("started_on"), utc_date(summary.c.solved_at).label("solved_on"),
+             utc_date(summary.c.handed_at).label("handed_on")]
+    if not described:
+        subject = select(*dated).subquery("case_dated")
+        return select(subject).where(*_selected(subject, filters))
+    subject = (select(*dated, func.coalesce(_by_id(E.reason, summary.c.last_cause_id), summary.c.segment_cause)
+                      .label("cause")).subquery("case_described"))
+    return select(subject).where(*_selected(subject, filters))
+
+
+def dimension_columns(subject: Any) -> list[Any]:
+    return [subject.c[name] for name in DIMENSIONS]
+
+
+# -- facts: one row per counted thing, shared by the KPIs and the group monitor -------------------
+def instalment_facts(config: KpiConfig, filters: Filters, today: date) -> Subquery:
+    """Due instalments of selected arrangements whose grace period has passed; kept = paid in
+    full within it. One pass over the instalment events, grouped per instalment (no join: the
+    due and the paid event of an instalment meet in the same group)."""
+    is_due, is_paid = E.kind == "instalment_due", E.kind == "instalment_paid"
+    kept = and_(is_paid, E.data["days_late"].as_integer() <= config.grace_days)
+    per_instalment = (select(E.instalment_id, func.min(E.arrangement_id).label("arrangement_id"),
+                             func.min(case((is_due, E.data["due_on"].as_string()))).label("due_on"),
+                             func.max(case((kept, 1), else_=0)).label("kept"))
+                      .where(E.kind.in_(("instalment_due", "instalment_paid")), E.instalment_id.isnot(None))
+                      .group_by(E.instalment_id).subquery("instalment"))
+    subject = arrangements(filters, described=False)
+    settled_until = (today - timedelta(days=config.grace_days + 1)).isoformat()
+    due_on = per_instalment.c.due_on
+    return (select(per_instalment.c.instalment_id, per_instalment.c.arrangement_id, due_on,
+                   month_of(due_on).label("month"), per_instalment.c.kept)
+            .where(due_on.isnot(None), due_on <= settled_until, *_in_period(due_on, filters),
+                   per_instalment.c.arrangement_id.in_(select(subject.c.arrangement_id)))
+            .subquery("instalment_fact"))
+
+
+def ended_facts(config: KpiConfig, filters: Filters, today: date) -> Subquery:
+    """Ended selected arrangements with their cohort month, relapsed_N (the first arrears_again
+    linked to the arrangement, on or after its end, within N months) and elapsed_N (the
+    N-month window is over)."""
+    ended_at = (select(E.arrangement_id, func.min(E.at).label("ended_at"))
+                .where(E.kind == "arrangement_ended", E.arrangement_id.isnot(None))
+                .group_by(E.arrangement_id).subquery("ended_at"))
+    again = aliased(E, name="arrears_event")
+    first = (select(ended_at.c.arrangement_id, func.min(utc_date(again.at)).label("relapse_on")).select_from(ended_at)
+             .join(again, and_(again.arrangement_id == ended_at.c.arrangement_id,
+                               unindexed(again.kind) == "arrears_again",
+                               utc_date(again.at) >= utc_date(ended_at.c.ended_at)))
+             .group_by(ended_at.c.arrangement_id).subquery("first_relapse"))
+    subject = arrangements(filters, described=False)
+    ended = (select(ended_at.c.arrangement_id, utc_date(ended_at.c.ended_at).label("ended_on"), first.c.relapse_on)
+             .select_from(ended_at).outerjoin(first, first.c.arrangement_id == ended_at.c.arrangement_id)
+             .where(ended_at.c.arrangement_id.in_(select(subject.c.arrangement_id))).subquery("ended"))
+    selected = select(ended).where(*_in_period(ended.c.ended_on, filters)).subquery("ended_selected")
+    today_text = today.isoformat()
+    windows = []
+    for months in config.relapse_windows:
+        windows.append(case((within_months(selected.c.relapse_on, selected.c.ended_on, months), 1), else_=0)
+                       .label(f"relapsed_{months}"))
+        windows.append(case((not_(within_months(today_text, selected.c.ended_on, months)), 1), else_=0)
+                       .label(f"elapsed_{months}"))
+    return (select(selected.c.arrangement_id, selected.c.ended_on, month_of(selected.c.ended_on).label("cohort"),
+                   selected.c.relapse_on, *windows).subquery("ended_fact"))
+
+
+def _questions(subject: Any, filters: Filters, *, described: bool) -> Subquery:
+    """One row per question asked in a selected case (after a solution accepted, after a
+    handover), with the id of the first answer to it (1 to 5), if any."""
+    common = [func.coalesce(subject.c.customer_id, -subject.c.case_id).label("person")]
+    if described:
+        common += dimension_columns(subject)
+    asked = union_all(
+        select(subject.c.case_id, subject.c.solved_on.label("asked_on"),
+               subject.c.solution_answer_id.label("answer_id"), *common)
+        .where(subject.c.solved_on.isnot(None), *_in_period(subject.c.solved_on, filters)),
+        select(subject.c.case_id, subject.c.handed_on.label("asked_on"),
+               subject.c.handover_answer_id.label("answer_id"), *common)
+        .where(subject.c.handed_on.isnot(None), *_in_period(subject.c.handed_on, filters)),
+    ).subquery("asked")
+    return (select(asked, month_of(asked.c.asked_on).label("month"),
+                   _by_id(E.value, asked.c.answer_id).label("value")).subquery("satisfaction_fact"))
+
+
+def satisfaction_facts(filters: Filters, *, described: bool = False) -> Subquery:
+    return _questions(case_select(filters, described=described).cte("case_subject"), filters, described=described)
+
+
+# -- the KPIs ------------------------------------------------------------------------------------
+def adherence(session: Session, config: KpiConfig, filters: Filters, today: date) -> Adherence:
+    facts = instalment_facts(config, filters, today)
+    rows = session.execute(select(facts.c.month, func.count(), func.sum(facts.c.kept))
+                           .group_by(facts.c.month).order_by(facts.c.month)).all()
+    months = tuple((month, Ratio(int(kept or 0), int(due))) for month, due, kept in rows)
+    return Adherence(Ratio(sum(r.numerator for _, r in months), sum(r.denominator for _, r in months)), months)
+
+
+def relapse(session: Session, config: KpiConfig, filters: Filters, today: date) -> Relapse:
+    facts = ended_facts(config, filters, today)
+    windows = config.relapse_windows
+    rows = session.execute(select(facts.c.cohort, func.count(),
+                                  *[func.sum(facts.c[f"relapsed_{n}"]) for n in windows])
+                           .group_by(facts.c.cohort).order_by(facts.c.cohort)).all()
+    cohorts = []
+    for row in rows:
+        month, ended = row[0], int(row[1])
+        last_day = date.fromisoformat(f"{month}-01") + relativedelta(months=1, days=-1)
+        cohorts.append(Cohort(month, ended, {n: int(row[2 + i] or 0) for i, n in enumerate(windows)},
+                              {n: last_day + relativedelta(months=n) < today for n in windows}))
+    return Relapse(windows, tuple(cohorts))
+
+
+def cure(session: Session, config: KpiConfig, filters: Filters, today: date) -> Cure:
+    months = config.cure_months
+    subject = arrangements(filters, described=False)
+    again = aliased(E, name="arrears_event")
+    ended = aliased(E, name="end_event")
+    relapsed = exists(select(again.id).where(
+        again.customer_id == subject.c.customer_id, unindexed(again.kind) == "arrears_again",
+        utc_date(again.at) > subject.c.accepted_on, within_months(utc_date(again.at), subject.c.accepted_on, months)))
+    broken = exists(select(ended.id).where(
+        ended.arrangement_id == subject.c.arrangement_id, unindexed(ended.kind) == "arrangement_ended",
+        ended.reason == "broken", within_months(utc_date(ended.at), subject.c.accepted_on, months)))
+    facts = (select(month_of(subject.c.accepted_on).label("month"),
+                    case((and_(not_(relapsed), not_(broken)), 1), else_=0).label("cured"))
+             .where(not_(within_months(today.isoformat(), subject.c.accepted_on, months)),
+                    *_in_period(subject.c.accepted_on, filters))
+             .subquery("cure_fact"))
+    rows = session.execute(select(facts.c.month, func.count(), func.sum(facts.c.cured))
+                           .group_by(facts.c.month).order_by(facts.c.month)).all()
+    by_month = tuple((month, Ratio(int(cured or 0), int(count))) for month, count, cured in rows)
+    return Cure(months, Ratio(sum(r.numerator for _, r in by_month), sum(r.denominator for _, r in by_month)), by_month)
+
+
+def case_figures(session: Session, config: KpiConfig, filters: Filters,
+                 today: date) -> tuple[Satisfaction, TimeToSolution, Handovers]:
+    """Satisfaction, time to solution and handovers in one statement: the three read the same
+    case subject (one pass over the case events), written once as a CTE and shared by the parts
+    of a UNION ALL with one row shape: (part, key, n, flag, total, answers per score 1..5)."""
+    subject = case_select(filters, described=False).cte("case_subject")
+    no_text, no_number, no_count = cast(null(), String), cast(null(), Float), cast(null(), Integer)
+
+    def part(name: str) -> Any:
+        return literal_column(f"'{name}'").label("part")
+
+    questions = _questions(subject, filters, described=False)
+    scores = [func.sum(case((questions.c.value == score, 1), else_=0)).label(f"s{score}") for score in SCORES]
+    satisfaction_part = (select(part("satisfaction"), questions.c.month.label("key"), func.count().label("n"),
+                                func.count(questions.c.value).label("flag"),
+                                cast(func.sum(questions.c.value), Float).label("total"), *scores)
+                         .group_by(questions.c.month))
+    handed = (select(case((subject.c.handover_id.isnot(None), 1), else_=0).label("handed"),
+                     _by_id(E.reason, subject.c.handover_id).label("reason"))
+              .where(subject.c.started_on.isnot(None), *_in_period(subject.c.started_on, filters))
+              .subquery("handover_fact"))
+    handover_part = (select(part("handover"), handed.c.reason.label("key"), func.count().label("n"),
+                            handed.c.handed.label("flag"), no_number.label("total"),
+                            *[no_count.label(f"s{score}") for score in SCORES])
+                     .group_by(handed.c.handed, handed.c.reason))
+    time_part = (select(part("time"), no_text.label("key"), literal_column("1").label("n"),
+                        literal_column("0").label("flag"),
+                        cast(seconds_between(subject.c.start_at, subject.c.solved_at), Float).label("total"),
+                        *[no_count.label(f"s{score}") for score in SCORES])
+                 .where(subject.c.solved_at.isnot(None), subject.c.start_at <= subject.c.solved_at,
+                        *_in_period(subject.c.solved_on, filters)))
+    rows = session.execute(union_all(satisfaction_part, handover_part, time_part)).all()
+
+    months = sorted((row for row in rows if row.part == "satisfaction"), key=lambda row: row.key)
+    satisfaction = Satisfaction(
+        asked=sum(int(r.n) for r in months), answered=sum(int(r.flag) for r in months),
+        score_sum=sum(int(r.total or 0) for r in months),
+        distribution={score: sum(int(getattr(r, f"s{score}") or 0) for r in months) for score in SCORES},
+        months=tuple(SatisfactionMonth(r.key, int(r.n), int(r.flag), int(r.total or 0)) for r in months))
+    seconds = sorted(round(float(row.total)) for row in rows if row.part == "time")
+    reasons: dict[str, int] = {}
+    for row in rows:
+        if row.part == "handover" and row.flag:
+            reasons[row.key or "unknown"] = reasons.get(row.key or "unknown", 0) + int(row.n)
+    handover = Handovers(cases=sum(int(row.n) for row in rows if row.part == "handover"),
+                         handed_over=sum(reasons.values()),
+                         reasons=tuple(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))))
+    return satisfaction, TimeToSolution(len(seconds), median(seconds), percentile(seconds, 0.9)), handover
+
+
+def satisfaction(session: Session, config: KpiConfig, filters: Filters, today: date) -> Satisfaction:
+    return case_figures(session, config, filters, today)[0]
+
+
+def time_to_solution(session: Session, config: KpiConfig, filters: Filters, today: date) -> TimeToSolution:
+    return case_figures(session, config, filters, today)[1]
+
+
+def handovers(session: Session, config: KpiConfig, filters: Filters, today: date) -> Handovers:
+    return case_figures(session, config, filters, today)[2]
+
+
+def percentile(sorted_values: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value with at least `share` of all values at or below it."""
+    if not sorted_values:
+        return None
+    return float(sorted_values[max(1, math.ceil(share * len(sorted_values))) - 1])
+
+
+def median(sorted_values: list[float]) -> float | None:
+    """The middle value; the mean of the two middle values for an even count."""
+    n = len(sorted_values)
+    if not n:
+        return None
+    return float(sorted_values[n // 2]) if n % 2 else (sorted_values[n // 2 - 1] + sorted_values[n // 2]) / 2
+
+
+def preventive_reach(session: Session, config: KpiConfig, filters: Filters, today: date) -> PreventiveReach:
+    """Period only: a risk signal comes before any case, so channel, loan type and cause of a
+    case do not describe it."""
+    signalled = (select(E.customer_id, func.min(utc_date(E.at)).label("signalled_on"))
+                 .where(E.kind == "risk_signalled", E.customer_id.isnot(None), *_in_period(utc_date(E.at), filters))
+                 .group_by(E.customer_id).subquery("signalled"))
+    contact = aliased(E, name="contact_event")
+    contacted_on = (select(func.min(utc_date(contact.at)))
+                    .where(contact.customer_id == signalled.c.customer_id, unindexed(contact.kind) == "contacted",
+                           contact.data["kind"].as_string().in_(config.preventive_kinds),
+                           utc_date(contact.at) >= signalled.c.signalled_on).scalar_subquery())
+    funnel = select(signalled.c.customer_id, contacted_on.label("contacted_on")).subquery("funnel")
+    acceptance = aliased(E, name="acceptance_event")
+    accepted = exists(select(acceptance.id).where(
+        acceptance.customer_id == funnel.c.customer_id, unindexed(acceptance.kind) == "solution_accepted",
+        utc_date(acceptance.at) >= funnel.c.contacted_on))
+    row = session.execute(select(func.count(), func.count(funnel.c.contacted_on),
+                                 func.sum(case((and_(funnel.c.contacted_on.isnot(None), accepted), 1), else_=0)))
+                          ).one()
+    return PreventiveReach(int(row[0]), int(row[1]), int(row[2] or 0))
+
+
+CASE_KPIS = ("satisfaction", "time_to_solution", "handovers")  # computed together: case_figures
+KPIS = {"adherence": adherence, "relapse": relapse, "cure": cure, "satisfaction": satisfaction,
+        "time_to_solution": time_to_solution, "handovers": handovers, "preventive": preventive_reach}
+
+
+def tune(session: Session) -> None:
+    """PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high, which
+    the nested lookups here reach easily; for queries of tens of milliseconds that compilation
+    costs far more than it saves (measured: 500 ms instead of 45 ms). Off for this transaction
+    only. SQLite: a bigger page cache (measured: 566 ms to 481 ms for the whole dashboard)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL enable_nestloop = off"))
+    elif dialect == "sqlite":
+        # The KPIs read the log a few times over; SQLite's default page cache (2 MB) holds
+        # little of it. A ceiling, not an allocation; it stays with this pooled connection.
+        session.execute(text("PRAGMA cache_size = -65536"))
+
+
+def compute(session: Session, filters: Filters | None = None, *, config: KpiConfig | None = None,
+            today: date | None = None, names: tuple[str, ...] | None = None) -> Dashboard:
+    """Every KPI for one selection (or only `names`; the others are None)."""
+    config = config or load_config()
+    filters = filters or Filters()
+    today = today or clock.today()
+    tune(session)
+    wanted = tuple(KPIS) if names is None else names
+    figures: dict[str, Any] = dict.fromkeys(KPIS)
+    if any(name in wanted for name in CASE_KPIS):
+        figures.update(zip(CASE_KPIS, case_figures(session, config, filters, today)))
+    for name in wanted:
+        if name not in CASE_KPIS:
+            figures[name] = KPIS[name](session, config, filters, today)
+    return Dashboard(config_version=config.version, today=today, filters=filters, **figures)
+
+
+def options(session: Session) -> dict[str, list[str]]:
+    """What the filter form offers: the values present in the log (arrangements' segments,
+    conversation channels, recorded causes)."""
+    subject = arrangements(described=True)
+    described = session.execute(select(subject.c.channel, subject.c.loan_type, subject.c.cause).distinct()).all()
+    channels = {c for (c,) in session.execute(select(E.channel).where(E.kind == "conversation_started").distinct())}
+    causes = {c for (c,) in session.execute(select(E.reason).where(E.kind == "cause_recorded").distinct())}
+    return {"channel": sorted(({c for c, _, _ in described} | channels) - {None}),
+            "loan_type": sorted({t for _, t, _ in described} - {None}),
+            "cause": sorted(({c for _, _, c in described} | causes) - {None})}
