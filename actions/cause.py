@@ -70,8 +70,9 @@ class ActionRecordCause(SafeAction):
                                   tracker.get_slot("cause_description") or "",
                                   tracker.get_slot("cause_followup") or "")
         with session_scope() as session:
-            cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
-                         cause=assessment.cause, cause_structural=assessment.structural,
-                         answers=assessment.answers)
+            case = cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
+                                cause=assessment.cause, cause_structural=assessment.structural,
+                                answers=assessment.answers)
+            cases.log(session, case, "cause_recorded", reason=assessment.cause, structural=assessment.structural)
         dispatcher.utter_message(response="utter_thanks_for_sharing")
         return [SlotSet("arrears_cause", assessment.cause), SlotSet("cause_structural", assessment.structural)]

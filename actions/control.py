@@ -33,8 +33,9 @@ class ActionAssessControlAnswers(SafeAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
         answers = {name: tracker.get_slot(name) for name in CONTROL_QUESTIONS}
-        needed = assessment.needs_income_check(tracker.get_slot("cause_structural"),
-                                               tracker.get_slot("recurring_arrears"), answers)
+        # A reassessment the customer asked for always looks at the real figures again (R9).
+        needed = bool(tracker.get_slot("reassessment")) or assessment.needs_income_check(
+            tracker.get_slot("cause_structural"), tracker.get_slot("recurring_arrears"), answers)
         with session_scope() as session:
             facts = customer_overview(session, tracker)
             loan = facts.main_loan if facts else None

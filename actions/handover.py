@@ -29,6 +29,7 @@ def hand_over(tracker: Tracker, decision: HandoverDecision) -> Events:
         case = cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
                             status="handed_over", handoff_reason=decision.reason, handed_over_at=now)
         summary = build_summary(session, case, decision.reason, decision.priority, clock.today())
+        cases.log(session, case, "handed_over", reason=decision.reason, priority=decision.priority)
         case.summary = {**summary, "handover_policy_version": policy_version()}
     # The reason and priority only: what the customer said stays out of the logs.
     logger.info("handover case=%s reason=%s priority=%s", case.id, decision.reason, decision.priority)

@@ -13,6 +13,7 @@ from actions.facts import conversation_from, customer_overview
 from actions.handover import hand_over, say_when
 from bot import cases, clock, handover
 from bot.config import settings
+from bot.followup.plan_links import plan_link
 from bot.formatting import euros
 from bot.policy import Proposal, propose, weigh_offer
 from bot.solutions import (
@@ -41,8 +42,11 @@ def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Propos
         dispatcher.utter_message(response=response, **template)
     raw = values["raw"]
     with session_scope() as session:
-        cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(), solution=proposal.solution,
-                     offer={**raw, "agreed": False}, policy_version=proposal.policy_version)
+        case = cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
+                            solution=proposal.solution, offer={**raw, "agreed": False},
+                            policy_version=proposal.policy_version)
+        cases.log(session, case, "solution_offered", reason=proposal.solution, round=rounds,
+                  policy_version=proposal.policy_version)
     events: Events = [SlotSet("solution", proposal.solution), SlotSet("monthly_capacity", raw["monthly_capacity"]),
                       SlotSet("arrangement_amount", raw["arrangement_amount"]),
                       SlotSet("arrangement_months", raw["arrangement_months"]),
@@ -85,13 +89,19 @@ class ActionAcceptProposal(SafeAction):
                 dispatcher.utter_message(response="utter_need_verification_first")
                 return [SlotSet("awaiting_agreement", False)]
             offer = {**case.offer, "agreed": True, "agreed_at": clock.utcnow().isoformat()}
-            cases.record(session, tracker.sender_id, offer=offer)
+            case = cases.record(session, tracker.sender_id, offer=offer)
+            arrangement = cases.agree(session, case, facts.main_loan.reference)
+            followed = (arrangement.id, arrangement.contact_person) if arrangement else None
         config = settings()
         written = written_values(offer)
         dispatcher.utter_message(response=f"utter_confirm_{offer['solution']}",
                                  **template_values(facts.as_slots(), written),
                                  lender_iban=config.lender_iban, lender_name=config.lender_name)
         dispatcher.utter_message(response="utter_agreement_saved")
+        if followed:
+            # R23: the customer knows we stay in touch, who their person is, and where the plan is.
+            dispatcher.utter_message(response="utter_arrangement_followup", contact_person=followed[1],
+                                     plan_link=plan_link(followed[0]))
         return [SlotSet("awaiting_agreement", False)]
 
 
@@ -116,6 +126,9 @@ class ActionWeighOffer(SafeAction):
             return [SlotSet("awaiting_agreement", False)]
         conversation = conversation_from(tracker)
         rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
+        with session_scope() as session:
+            cases.log(session, cases.current_case(session, tracker.sender_id), "solution_declined",
+                      reason=tracker.get_slot("solution"), round=rounds - 1)
         if tracker.get_slot("solution") == "pay_now":
             # "Not all of it now": the amount is what they can pay today; the rest is spread (R3).
             part = replace(conversation, pay_now_amount=conversation.customer_offer, customer_offer=None,

@@ -71,8 +71,9 @@ class ValidateVerificationForm(FormValidationAction):
             else:
                 customer_id = identity.verify_customer(session, number, born)
             if customer_id is not None:
-                cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
-                             customer_id=customer_id)
+                case = cases.record(session, tracker.sender_id, tracker.get_latest_input_channel(),
+                                    customer_id=customer_id)
+                cases.log(session, case, "verified", reason=tracker.get_slot("verification_route") or "number")
                 # The birth date has done its work; it does not stay in the conversation.
                 return {"verified": True, "customer_id": customer_id, "birth_date": None,
                         "customer_number": None}

@@ -6,7 +6,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Case
+from bot.followup import ledger
+from bot.followup.contacts import contact_person_for
+from bot.outcomes import events
+from bot.store.models import Arrangement, Case, Customer, Loan
 
 
 def current_case(session: Session, sender_id: str, channel: str | None = None) -> Case:
@@ -19,7 +22,46 @@ def current_case(session: Session, sender_id: str, channel: str | None = None) -
         case = Case(sender_id=sender_id, channel=channel, status="open", answers={}, finances={}, signals=[])
         session.add(case)
         session.flush()
+        log(session, case, "conversation_started")
     return case
+
+
+def latest_case(session: Session, sender_id: str) -> Case | None:
+    """The newest case of this conversation, open or closed (a rating may come after closing)."""
+    return session.execute(select(Case).where(Case.sender_id == sender_id)
+                           .order_by(Case.id.desc()).limit(1)).scalar_one_or_none()
+
+
+# Events that carry the customer's segment for the group-outcome monitor, as it is at that moment.
+SEGMENTED = ("verified", "handed_over", "solution_accepted")
+
+
+def log(session: Session, case: Case, kind: str, **fields: Any) -> None:
+    """An outcome event about this case (R21), with who and where filled in from the case."""
+    if kind in SEGMENTED and case.customer_id is not None and "segment" not in fields:
+        loan = session.execute(select(Loan).where(Loan.customer_id == case.customer_id)
+                               .order_by(Loan.arrears_cents.desc(), Loan.id).limit(1)).scalar_one_or_none()
+        if loan is not None:
+            fields["segment"] = ledger.case_segment(session.get(Customer, case.customer_id), loan, case)
+    events.record(session, kind, customer_id=case.customer_id, case_id=case.id, channel=case.channel, **fields)
+
+
+def agree(session: Session, case: Case, loan_reference: str | None = None) -> Arrangement | None:
+    """The customer agreed to the case's offer (or staff confirmed it): an arrangement to follow up
+    when the solution runs over months (with its named contact person, R4), and the outcome event
+    either way. Without a reference, the customer's loan with the most arrears."""
+    if loan_reference is not None:
+        loan = session.execute(select(Loan).where(Loan.reference == loan_reference)).scalar_one()
+    else:
+        loan = session.execute(select(Loan).where(Loan.customer_id == case.customer_id)
+                               .order_by(Loan.arrears_cents.desc(), Loan.id).limit(1)).scalar_one()
+    customer = session.get(Customer, loan.customer_id)
+    arrangement = ledger.start_arrangement(session, customer=customer, loan=loan, offer=case.offer or {},
+                                           contact_person=contact_person_for(customer.id), case=case)
+    if arrangement is None:
+        log(session, case, "solution_accepted", reason=(case.offer or {}).get("solution"),
+            segment=ledger.case_segment(customer, loan, case))
+    return arrangement
 
 
 def record(session: Session, sender_id: str, channel: str | None = None, *,

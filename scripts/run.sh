@@ -59,6 +59,10 @@ pids+=($!)
 # The customer web app: payment pages, QR images, payment webhooks (port WEB_PORT, 8080).
 .venv/bin/python -m bot.web &
 pids+=($!)
+# The follow-up engine (issue 10): reminders, missed payments, aftercare and preventive contact,
+# each sent once through Rasa, within quiet hours and the contact-pressure limit.
+.venv/bin/python -m bot.followup run &
+pids+=($!)
 # The staff console (loopback only); it reaches Rasa's HTTP API with RASA_AUTH_TOKEN when set.
 .venv/bin/python -m bot.console serve &
 pids+=($!)

@@ -10,15 +10,17 @@ import logging
 import uuid
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bot import clock
+from bot import cases, clock
 from bot.console.auth import Staff
 from bot.console.delivery import LABELS, outcome_of
 from bot.console.queue import SOLUTIONS
 from bot.console.security import audit, guarded, refused
 from bot.console.views import NEXT_STEPS, case_id_of
+from bot.followup import ledger
 from bot.formatting import euros
 from bot.rasa_api import RasaUnavailable
 from bot.store.db import session_scope
@@ -169,7 +171,9 @@ async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
             return refused(400, f"Vul een bedrag in hele euro's en 1 tot {MAX_MONTHS} maanden in.")
         offer["adjusted_from"] = {"arrangement_amount": offer.get("arrangement_amount"),
                                   "arrangement_months": offer.get("arrangement_months")}
-        offer.update(arrangement_amount=amount, arrangement_months=months)
+        offer.update(arrangement_amount=amount, arrangement_months=months,
+                     schedule=ledger.monthly_schedule(amount, months, clock.today() + relativedelta(months=1)),
+                     end_date=(clock.today() + relativedelta(months=months)).isoformat())
     response = "utter_staff_adjusted_solution" if adjust else "utter_staff_confirmed_solution"
     slots = {"staff_solution_name": SOLUTIONS.get(offer.get("solution"), "je regeling").lower(),
              "staff_arrangement_amount": euros(amount) if isinstance(amount, int) else None,
@@ -180,7 +184,10 @@ async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
         return refused(502, RASA_DOWN)
     offer.update(staff_confirmed=True, confirmed_by=staff.id, confirmed_at=clock.utcnow().isoformat())
     with session_scope() as session:
-        session.get(Case, case.id).offer = offer  # a new dict, so SQLAlchemy sees the change
+        stored = session.get(Case, case.id)
+        stored.offer = offer  # a new dict, so SQLAlchemy sees the change
+        if stored.customer_id is not None:
+            cases.agree(session, stored)
     audit(staff.id, "adjust_solution" if adjust else "confirm_solution", case.id, solution=offer.get("solution"))
     return done(request, case.id)
 

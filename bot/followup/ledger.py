@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from bot import clock
 from bot.outcomes import events
@@ -29,10 +29,16 @@ class DayClosed:
     ended: int
 
 
-def _schedule(offer: dict[str, Any]) -> list[tuple[date, int]]:
-    """(due date, amount in cents) per month with something to pay."""
+def _schedule(offer: dict[str, Any], starts_on: date) -> list[tuple[date, int]]:
+    """(due date, amount in cents) per month with something to pay. An offer stored before
+    offers carried their schedule gets equal months from next month on."""
+    lines = offer.get("schedule")
+    if lines is None and offer.get("arrangement_amount") and offer.get("arrangement_months") \
+            and not offer.get("pause_months"):
+        lines = monthly_schedule(int(offer["arrangement_amount"]), int(offer["arrangement_months"]),
+                                 starts_on + relativedelta(months=1))
     return [(date.fromisoformat(line["due"]), int(line["amount"]) * 100)
-            for line in offer.get("schedule") or [] if int(line["amount"]) > 0]
+            for line in lines or [] if int(line["amount"]) > 0]
 
 
 def _ends_on(offer: dict[str, Any], starts_on: date) -> date:
@@ -40,6 +46,12 @@ def _ends_on(offer: dict[str, Any], starts_on: date) -> date:
         return date.fromisoformat(offer["end_date"])
     months = offer.get("pause_months") or offer.get("debt_help_pause_months") or offer.get("arrangement_months") or 1
     return starts_on + relativedelta(months=int(months))
+
+
+def monthly_schedule(amount_euros: int, months: int, first_due: date) -> list[dict[str, Any]]:
+    """A plain schedule of equal months, for an offer staff adjusted in the console."""
+    return [{"month": month, "due": (first_due + relativedelta(months=month - 1)).isoformat(), "amount": amount_euros}
+            for month in range(1, months + 1)]
 
 
 def case_segment(customer: Customer, loan: Loan, case: Case | None) -> dict[str, Any]:
@@ -65,7 +77,7 @@ def start_arrangement(session: Session, *, customer: Customer, loan: Loan, offer
         policy_version=str(offer.get("policy_version") or "unknown"), status="active", starts_on=starts_on,
         ends_on=_ends_on(offer, starts_on), contact_person=contact_person,
         sender_id=sender_id or (case.sender_id if case else None), channel=channel or (case.channel if case else None))
-    for number, (due_on, cents) in enumerate(_schedule(offer), start=1):
+    for number, (due_on, cents) in enumerate(_schedule(offer, starts_on), start=1):
         arrangement.instalments.append(Instalment(number=number, due_on=due_on, amount_cents=cents))
     session.add(arrangement)
     session.flush()
@@ -109,23 +121,33 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
     """The daily pass: instalments due today are logged, unpaid ones past the grace period are
     missed, and arrangements that are done (all paid, or the pause is over) or broken end."""
     at = datetime.combine(day, datetime.min.time().replace(hour=23, minute=59), clock.AMSTERDAM)
-    due = session.execute(select(Instalment).join(Arrangement)
+    due = session.execute(select(Instalment).join(Arrangement).options(contains_eager(Instalment.arrangement))
                           .where(Instalment.due_on <= day, Instalment.due_logged.is_(False))).scalars().all()
     for instalment in due:
         instalment.due_logged = True
         events.record(session, "instalment_due", at=at, customer_id=instalment.arrangement.customer_id,
                       arrangement_id=instalment.arrangement_id, instalment_id=instalment.id,
                       value=instalment.amount_cents, due_on=instalment.due_on.isoformat())
-    missed = session.execute(select(Instalment).join(Arrangement).where(
-        Arrangement.status == "active", Instalment.status == "open",
-        Instalment.due_on < day - timedelta(days=grace_days))).scalars().all()
+    missed = session.execute(select(Instalment).join(Arrangement).options(contains_eager(Instalment.arrangement))
+                             .where(Arrangement.status == "active", Instalment.status == "open",
+                                    Instalment.due_on < day - timedelta(days=grace_days))).scalars().all()
     for instalment in missed:
         instalment.status = "missed"
         events.record(session, "instalment_missed", at=at, customer_id=instalment.arrangement.customer_id,
                       arrangement_id=instalment.arrangement_id, instalment_id=instalment.id,
                       value=instalment.amount_cents, due_on=instalment.due_on.isoformat())
     ended = 0
-    for arrangement in session.execute(select(Arrangement).where(Arrangement.status == "active")).scalars():
+    # Only arrangements that can end today are loaded (set-based, so a day with 10,000 running
+    # arrangements stays quick): enough missed instalments, or past the end with nothing open.
+    session.flush()
+    broken = (select(Instalment.arrangement_id).join(Arrangement)
+              .where(Arrangement.status == "active", Instalment.status == "missed")
+              .group_by(Instalment.arrangement_id).having(func.count() >= broken_after_missed).correlate(None))
+    done = select(Arrangement.id).where(Arrangement.status == "active", Arrangement.ends_on <= day, ~exists().where(
+        Instalment.arrangement_id == Arrangement.id, Instalment.status == "open")).correlate(None)
+    candidates = select(Arrangement).options(selectinload(Arrangement.instalments)).where(
+        Arrangement.status == "active", or_(Arrangement.id.in_(broken), Arrangement.id.in_(done)))
+    for arrangement in session.execute(candidates).scalars():
         statuses = [i.status for i in arrangement.instalments]
         if statuses.count("missed") >= broken_after_missed:
             _end(session, arrangement, "broken", at)

@@ -6,7 +6,7 @@ change to a customer never rewrites history.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,7 +43,8 @@ def record(session: Session, kind: str, *, at: datetime | None = None, customer_
            **data: Any) -> OutcomeEvent:
     if kind not in KINDS:
         raise ValueError(f"unknown outcome event {kind!r}")
-    event = OutcomeEvent(at=at or clock.utcnow(), kind=kind, customer_id=customer_id, case_id=case_id,
+    # Always UTC: SQLite drops the zone, so a local time would be read back as UTC.
+    event = OutcomeEvent(at=(at or clock.utcnow()).astimezone(timezone.utc), kind=kind, customer_id=customer_id, case_id=case_id,
                          arrangement_id=arrangement_id, instalment_id=instalment_id, channel=channel,
                          reason=reason, value=value, data=data)
     session.add(event)

@@ -295,7 +295,7 @@ class Arrangement(Base):
     sender_id = Column(String(128), nullable=True)
     channel = Column(String(32), nullable=True)
     created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
-    ended_at = Column(DateTime(timezone=True))
+    ended_at = Column(DateTime(timezone=True), index=True)  # index: migration 0008
 
     instalments = relationship("Instalment", back_populates="arrangement", order_by="Instalment.number")
 
@@ -314,7 +314,7 @@ class Instalment(Base):
     amount_cents = Column(Integer, nullable=False)
     paid_cents = Column(Integer, nullable=False, default=0)
     status = Column(String(8), nullable=False, default="open")
-    paid_at = Column(DateTime(timezone=True))
+    paid_at = Column(DateTime(timezone=True), index=True)  # index: migration 0008
     payment_public_id = Column(String(36), nullable=True)
     # The "instalment due" outcome event is written once, on the due date (ledger.close_day).
     due_logged = Column(Boolean, nullable=False, default=False)
@@ -355,6 +355,12 @@ class FollowUp(Base):
 
 
 Index("ix_follow_ups_due", FollowUp.status, FollowUp.not_before)
+Index("ix_follow_ups_instalment_kind", FollowUp.instalment_id, FollowUp.kind)  # migration 0008
+# The daily close (ledger.close_day) finds open, missed and not yet logged instalments by these
+# (migration 0008), without walking every instalment ever due.
+Index("ix_instalments_status_due", Instalment.status, Instalment.due_on)
+Index("ix_instalments_status", Instalment.status, Instalment.arrangement_id)
+Index("ix_instalments_due_logged", Instalment.due_logged, Instalment.due_on)
 
 
 class FollowUpDay(Base):

@@ -1,11 +1,12 @@
 """Fictional demo customers for `make run` and the tests (issue 2). Seeding twice changes nothing."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
+from bot.outcomes import events
 from bot.store.db import session_scope
 from bot.store.models import ArrearsEpisode, Customer, Loan, RiskSignal
 
@@ -41,9 +42,12 @@ def seed_demo_customers(url: str | None = None, today: date | None = None) -> in
             customer.loans.append(loan)
             session.add(customer)
             # Each bounced direct debit is also a risk signal for preventive contact (R22).
+            session.flush()
             for i in range(bounced):
-                session.add(RiskSignal(customer=customer, kind="bounced_debit",
-                                       observed_on=today - relativedelta(days=7 + 21 * i),
+                observed = today - relativedelta(days=7 + 21 * i)
+                session.add(RiskSignal(customer=customer, kind="bounced_debit", observed_on=observed,
                                        detail={"loan": loan.reference}))
+                events.record(session, "risk_signalled", at=datetime.combine(observed, time(8), timezone.utc),
+                              customer_id=customer.id, reason="bounced_debit")
             added += 1
     return added

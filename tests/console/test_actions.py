@@ -107,7 +107,7 @@ def test_a_supervisor_confirms_and_the_customer_is_told(client, fake_rasa):
     login(client, "supervisor")
     assert "Voorstel goedkeuren" in client.get(f"/cases/{case_id}").text
     assert client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)}).status_code == 303
-    slots = fake_rasa.calls("/tracker/events")[-1]["body"]
+    slots = fake_rasa.calls("/tracker/events")[-2]["body"]  # the last one is the listen after /execute
     assert {s["name"]: s["value"] for s in slots} == {
         "staff_solution_name": "regeling met kwijtschelding van de rest",
         "staff_arrangement_amount": "€ 60", "staff_arrangement_months": "36"}
@@ -131,7 +131,7 @@ def test_a_supervisor_adjusts_within_bounds(client, fake_rasa):
                      data={"arrangement_amount": "45", "arrangement_months": "48", "csrf_token": token})
     assert ok.status_code == 303
     assert fake_rasa.calls("/execute")[-1]["body"] == {"name": "utter_staff_adjusted_solution"}
-    assert {s["name"]: s["value"] for s in fake_rasa.calls("/tracker/events")[-1]["body"]}[
+    assert {s["name"]: s["value"] for s in fake_rasa.calls("/tracker/events")[-2]["body"]}[
         "staff_arrangement_amount"] == "€ 45"
     with session_scope() as session:
         offer = session.get(Case, case_id).offer
@@ -142,3 +142,26 @@ def test_a_supervisor_adjusts_within_bounds(client, fake_rasa):
 def test_the_agent_does_not_see_the_supervisor_controls(agent):
     case_id = remission_case()
     assert "Voorstel goedkeuren" not in agent.get(f"/cases/{case_id}").text
+
+
+def test_a_confirmed_remission_becomes_an_arrangement_that_is_followed_up(client, fake_rasa):
+    from sqlalchemy import select
+
+    from bot.store.models import Arrangement, Customer, OutcomeEvent
+
+    case_id = remission_case()
+    with session_scope() as session:
+        kees = session.execute(select(Customer).where(Customer.customer_number == "100004")).scalar_one()
+        session.get(Case, case_id).customer_id = kees.id
+    login(client, "supervisor")
+    assert client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)}).status_code == 303
+    # a second click changes nothing: one arrangement per case
+    client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)})
+    with session_scope() as session:
+        [arrangement] = session.execute(select(Arrangement).where(Arrangement.case_id == case_id)).scalars().all()
+        amounts = {i.amount_cents for i in arrangement.instalments}
+        accepted = session.execute(select(OutcomeEvent.reason).where(OutcomeEvent.kind == "solution_accepted",
+                                                                     OutcomeEvent.case_id == case_id)).scalars().all()
+        assert arrangement.solution == "remission_arrangement" and len(arrangement.instalments) == 36
+        assert amounts == {6000} and arrangement.contact_person
+        assert accepted == ["remission_arrangement"]

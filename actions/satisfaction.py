@@ -1,0 +1,43 @@
+"""The answer to "how satisfied are you, 1 to 5" (issue 11, R21), stored as an outcome event."""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import Events, SafeAction
+from bot import cases
+from bot.store.db import session_scope
+
+WORDS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5}
+CONTEXTS = ("after_solution", "after_handover")
+
+
+def score_of(text: str | None) -> int | None:
+    """1 to 5 from "4", "een 4", "4 sterren", "vier"; None for anything else or two numbers."""
+    words = re.findall(r"\w+", (text or "").lower())
+    found = {int(w) for w in words if w.isdigit()} | {WORDS[w] for w in words if w in WORDS and w != "een"}
+    if not found and words == ["een"]:
+        found = {1}
+    return found.pop() if len(found) == 1 and next(iter(found)) in range(1, 6) else None
+
+
+class ActionRecordSatisfaction(SafeAction):
+    def name(self) -> str:
+        return "action_record_satisfaction"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        score = score_of(tracker.latest_message.get("text"))
+        if score is None:
+            dispatcher.utter_message(response="utter_satisfaction_skipped")
+            return [SlotSet("awaiting_satisfaction", False)]
+        context = tracker.get_slot("satisfaction_context")
+        with session_scope() as session:
+            case = cases.latest_case(session, tracker.sender_id)
+            if case is not None:
+                cases.log(session, case, "satisfaction_answered", value=score,
+                          reason=context if context in CONTEXTS else "after_solution")
+        dispatcher.utter_message(response="utter_satisfaction_thanks" if score >= 3 else "utter_satisfaction_sorry")
+        return [SlotSet("awaiting_satisfaction", False), SlotSet("satisfaction_context", None)]

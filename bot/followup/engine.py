@@ -1,0 +1,654 @@
+"""The follow-up engine: closes the days, plans follow-ups and sends each one exactly once.
+
+One pass (`Engine.tick`):
+
+1. every local day that has passed and is not yet closed: `ledger.close_day` and the planning of
+   the next days, in one transaction together with a `follow_up_days` row for that day, so each
+   day is closed exactly once however many engines run (the second waits, then finds the row);
+2. planning for arrangements agreed since, and small successes for recent payments;
+3. sending: due rows are claimed in batches (PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`,
+   SQLite `BEGIN IMMEDIATE`) and marked `sending` with the engine's name and a lease
+   (`claim_expires_at`); the rules are applied (bot/followup/rules.py); then each message is
+   sent and marked `sent` with its rule, policy version and facts, and a `contacted` outcome
+   event. Rows whose customer already has messages being sent by another engine are left for
+   it, so the contact-pressure count is never raced.
+
+Exactly once, precisely: a row is `sent` at most once in our database (the mark only succeeds
+for the engine that still holds the lease). Towards the provider it is at-least-once: an engine
+killed after handing a message to Rasa and before marking it leaves the row `sending`; when the
+lease has expired another pass claims it and sends it again, with the same key (the
+`followup_key` slot), so a channel could drop the copy. Nothing is ever lost: a row is only
+`sent` after the send returned, and `skipped` only with the reason in `outcome`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import and_, bindparam, create_engine, event, func, insert, or_, select, update
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
+
+from bot import clock
+from bot.followup import calendar, ledger, planner, rules
+from bot.followup.policy import Policy
+from bot.followup.policy import default as default_policy
+from bot.followup.sending import Delivery, Sender, SendFailed, SendLater
+from bot.formatting import format_date_nl
+from bot.money import format_euro
+from bot.outcomes import events
+from bot.store.db import engine_for
+from bot.store.models import (
+    Arrangement,
+    ChannelOutbound,
+    ChannelSender,
+    Customer,
+    FollowUp,
+    FollowUpDay,
+    Instalment,
+    OutcomeEvent,
+)
+
+log = logging.getLogger(__name__)
+
+# The outcome event every sent follow-up writes (bulk-inserted with the columns events.record
+# uses: events.record cannot carry data.kind, its own first parameter being called kind).
+if "contacted" not in events.KINDS:  # pragma: no cover
+    raise ImportError("bot.outcomes.events knows no 'contacted' event")
+
+F = FollowUp.__table__.c
+LINK_KINDS = ("reminder_before", "reminder_today", "missed")
+WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
+
+
+# -- database --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def database(url: str, wal: bool = False) -> SqlEngine:
+    """The engine's own connection pool. On SQLite every transaction starts with BEGIN IMMEDIATE
+    (the write lock up front: no two writers ever both read and then both try to write)."""
+    if not url.startswith("sqlite"):
+        return engine_for(url)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=2, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            # A database of its own (the simulator's): write-ahead log, synced at checkpoints.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # pragma: no cover - trivial
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything the engine stores is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+# -- payment links -------------------------------------------------------------------------------------
+class PaymentLinks:
+    """The iDEAL link and QR for an instalment (bot.payments.service.request_payment with the key
+    `instalment:<id>`, so every message about one instalment carries the same link). When the
+    payment service cannot make one for this amount, the plan page (where the customer can pay
+    it too) is the link."""
+
+    def link(self, session: Session, *, instalment: Instalment, arrangement: Arrangement, sender_id: str,
+             channel: str) -> tuple[str | None, str | None]:
+        from bot.payments.service import request_payment
+
+        open_cents = instalment.amount_cents - instalment.paid_cents
+        try:
+            with session.begin_nested():
+                made = request_payment(session, customer_id=arrangement.customer_id, loan_id=arrangement.loan_id,
+                                       amount_cents=open_cents, sender_id=sender_id, channel=channel,
+                                       idempotency_key=f"instalment:{instalment.id}", case_id=arrangement.case_id)
+            if made.checkout_url and made.status == "open":
+                return made.checkout_url, made.payment_qr_url
+        except ValueError as error:
+            log.info("instalment %s: no payment link (%s); the plan page instead", instalment.id, error)
+        return plan_page_link(arrangement.id), None
+
+
+def plan_page_link(arrangement_id: int) -> str | None:
+    try:
+        from bot.followup.plan_links import plan_link
+    except ImportError:  # pragma: no cover - the plan page is another part of issue 10
+        return None
+    return plan_link(arrangement_id)
+
+
+# -- reports ----------------------------------------------------------------------------------------------
+@dataclass
+class TickReport:
+    days_closed: list[date] = field(default_factory=list)
+    planned: int = 0
+    sent: int = 0
+    skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    deferred: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed: int = 0
+    retried: int = 0
+    lease_lost: int = 0
+
+    def add(self, other: "TickReport") -> None:
+        self.days_closed += other.days_closed
+        self.planned += other.planned
+        self.sent += other.sent
+        self.failed += other.failed
+        self.retried += other.retried
+        self.lease_lost += other.lease_lost
+        for mine, theirs in ((self.skipped, other.skipped), (self.deferred, other.deferred)):
+            for reason, count in theirs.items():
+                mine[reason] += count
+
+
+@dataclass
+class _Send:
+    row: dict[str, Any]
+    delivery: Delivery
+    facts: dict[str, Any]
+    channel: str
+    case_id: int | None
+
+
+# -- the engine --------------------------------------------------------------------------------------------
+class Engine:
+    def __init__(self, database_url: str | None = None, *, sender: Sender, policy: Policy | None = None,
+                 name: str | None = None, links: PaymentLinks | None = None, mark_every: int = 1,
+                 after_send: Callable[[Delivery], None] | None = None, wal: bool = False) -> None:
+        from bot.config import settings
+
+        self.url = database_url or settings().database_url
+        self.db = database(self.url, wal)
+        self.sender = sender
+        self.policy = policy or default_policy()
+        self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:64]
+        self.links = links if links is not None else PaymentLinks()
+        # How many sent messages are marked in one transaction: 1 for Rasa (the smallest window
+        # between a send and its mark); the simulator's in-process channel marks a batch at once.
+        self.mark_every = max(1, mark_every)
+        self.after_send = after_send  # tests: a hook between send and mark (where a kill hurts most)
+        self._seen_arrangement = 0
+        self._paid_checked: datetime | None = None
+        self.timings: Counter = Counter()  # seconds per phase, for the simulator's figures
+        self._live = False
+        self.dialect = self.db.dialect.name
+
+    def session(self) -> Session:
+        return Session(self.db, future=True, expire_on_commit=False)
+
+    # -- one pass -----------------------------------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """One pass at `now` (default: the clock; then messages are stamped when they were sent)."""
+        self._live = now is None
+        now = (now or clock.utcnow()).astimezone(timezone.utc)
+        report = TickReport()
+        started = time.perf_counter()
+        report.days_closed = self.close_days(now, report)
+        planned = time.perf_counter()
+        report.planned += self.plan_recent(now)
+        sending = time.perf_counter()
+        self.send_due(now, report)
+        self.timings["close_and_plan_days"] += planned - started
+        self.timings["plan_recent"] += sending - planned
+        self.timings["send"] += time.perf_counter() - sending
+        return report
+
+    # -- days -------------------------------------------------------------------------------------------
+    def close_days(self, now: datetime, report: TickReport | None = None) -> list[date]:
+        """Closes every local day before today not yet closed (oldest first), each with the
+        planning of the days after it, in one transaction per day."""
+        today = calendar.local_today(now)
+        closed = []
+        with self.session() as session:
+            last = session.execute(select(func.max(FollowUpDay.day))).scalar_one_or_none()
+        day = (last + timedelta(days=1)) if last else today - timedelta(days=1)
+        while day < today:
+            if self._close_day(day, now, report, first=last is None):
+                closed.append(day)
+            day += timedelta(days=1)
+        return closed
+
+    def _close_day(self, day: date, now: datetime, report: TickReport | None, first: bool = False) -> bool:
+        with self.session() as session, session.begin():
+            # The marker first: a second engine waits here until this transaction ends, then
+            # inserts nothing and leaves the day alone.
+            inserted = planner.insert_day_marker(session, day, now, self.name)
+            if not inserted:
+                return False
+            started = time.perf_counter()
+            result = ledger.close_day(session, day, grace_days=self.policy.grace_days,
+                                      broken_after_missed=self.policy.broken_after_missed)
+            self.timings["ledger_close_day"] += time.perf_counter() - started
+            first = first or session.execute(select(func.count()).select_from(FollowUpDay)).scalar_one() == 1
+            planned = planner.plan_day(session, day + timedelta(days=1), now, self.policy, first=first)
+            session.execute(update(FollowUpDay).where(FollowUpDay.day == day).values(
+                due=result.due, missed=result.missed, ended=result.ended, planned=planned))
+        if report is not None:
+            report.planned += planned
+        log.info("follow-up: day %s closed (%d due, %d missed, %d ended), %d planned", day, result.due,
+                 result.missed, result.ended, planned)
+        return True
+
+    def plan_recent(self, now: datetime) -> int:
+        """Arrangements agreed since the engine last looked (meant for today onwards) and small
+        successes for payments of the last 36 hours."""
+        with self.session() as session, session.begin():
+            if not self._seen_arrangement:
+                # At start: what began yesterday or today may have been agreed after its day was planned.
+                self._seen_arrangement = session.execute(select(func.coalesce(func.max(Arrangement.id), 0)).where(
+                    Arrangement.starts_on < calendar.local_today(now) - timedelta(days=1))).scalar_one()
+            fresh = list(session.execute(select(Arrangement.id).where(Arrangement.id > self._seen_arrangement,
+                                                                      Arrangement.status == "active")).scalars())
+            # Payments since the last look (with a margin for transactions still committing then).
+            paid_since = now - timedelta(hours=36)
+            if self._paid_checked is not None:
+                paid_since = max(paid_since, self._paid_checked - timedelta(minutes=10))
+            planned = planner.plan_recent(session, now, self.policy, new_arrangements=fresh, paid_since=paid_since)
+            if fresh:
+                self._seen_arrangement = max(fresh)
+        self._paid_checked = now
+        return planned
+
+    # -- sending ------------------------------------------------------------------------------------------
+    def send_due(self, now: datetime, report: TickReport | None = None, *, max_batches: int | None = None) -> TickReport:
+        report = report if report is not None else TickReport()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            claimed = self.claim(now)
+            if not claimed:
+                break
+            batches += 1
+            self._process(claimed, now, report)
+        return report
+
+    def claim(self, now: datetime, limit: int | None = None) -> list[int]:
+        """Takes up to `limit` due rows (pending and due, or `sending` with an expired lease):
+        marks them `sending` with this engine's name and a lease, and commits."""
+        limit = limit or self.policy.batch_size
+        lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+        busy = (select(F.customer_id).where(F.status == "sending", F.claim_expires_at > now)
+                .scalar_subquery())
+        due = or_(and_(F.status == "pending", F.not_before <= now),
+                  and_(F.status == "sending", F.claim_expires_at <= now))
+        query = (select(F.id, F.customer_id).where(due, F.customer_id.not_in(busy))
+                 .order_by(F.not_before, F.id).limit(limit))
+        with self.session() as session, session.begin():
+            if self.dialect == "postgresql":
+                rows = session.execute(query.with_for_update(skip_locked=True, of=FollowUp.__table__)).all()
+                if not rows:
+                    return []
+                # Whole customers: their rows are claimed by one engine at a time, so two engines
+                # never both count a customer's contacts (pressure) at the same moment.
+                customers = sorted({r.customer_id for r in rows})
+                held = set(session.execute(select(Customer.id).where(Customer.id.in_(customers))
+                                           .with_for_update(skip_locked=True, key_share=True)).scalars())
+                # Rows of these customers claimed by another engine that committed meanwhile.
+                taken = set(session.execute(select(F.customer_id).where(
+                    F.customer_id.in_(held), F.status == "sending", F.claim_expires_at > now,
+                    F.id.not_in([r.id for r in rows]))).scalars())
+                ids = [r.id for r in rows if r.customer_id in held and r.customer_id not in taken]
+            else:
+                ids = [r.id for r in session.execute(query).all()]
+            if ids:
+                session.execute(update(FollowUp).where(FollowUp.id.in_(ids)).values(
+                    status="sending", claimed_by=self.name, claim_expires_at=lease_until,
+                    attempts=FollowUp.attempts + 1).execution_options(synchronize_session=False))
+        return ids
+
+    # -- deciding --------------------------------------------------------------------------------------
+    def _process(self, ids: list[int], now: datetime, report: TickReport) -> None:
+        started = time.perf_counter()
+        sends = self._decide(ids, now, report)
+        self.timings["decide"] += time.perf_counter() - started
+        for start in range(0, len(sends), self.mark_every):
+            chunk = sends[start:start + self.mark_every]
+            done, later, failed = [], [], []
+            for item in chunk:
+                try:
+                    self.sender.send(item.delivery)
+                except SendLater as error:
+                    later.append((item, str(error)))
+                    continue
+                except SendFailed as error:
+                    failed.append((item, str(error)))
+                    continue
+                if self.after_send is not None:
+                    self.after_send(item.delivery)
+                done.append(item)
+            started = time.perf_counter()
+            self._mark(done, later, failed, now, report)
+            self.timings["mark"] += time.perf_counter() - started
+
+    def _decide(self, ids: list[int], now: datetime, report: TickReport) -> list[_Send]:
+        """Applies the rules to claimed rows; skips, defers and moves what may not go now (in
+        one transaction) and returns what is to be sent."""
+        policy = self.policy
+        today = calendar.local_today(now)
+        with self.session() as session, session.begin():
+            rows = [dict(r._mapping) for r in session.execute(
+                select(FollowUp.__table__).where(F.id.in_(ids), F.status == "sending", F.claimed_by == self.name))]
+            if not rows:
+                return []
+            context = _Context.load(session, rows, now, policy, self.name)
+            sends: list[_Send] = []
+            skips: list[dict] = []
+            defers: list[dict] = []
+            fallbacks: list[dict] = []
+            contacts = context.contacts
+            quiet_until = rules.quiet_now(now, policy)
+            order = sorted(rows, key=lambda r: (r["customer_id"], policy.kind(r["kind"]).priority
+                                                if r["kind"] in policy.kinds else 99, r["not_before"], r["id"]))
+            for row in order:
+                facts = dict(row["facts"] or {})
+                kind = row["kind"]
+                instalment = context.instalments.get(row["instalment_id"])
+                arrangement = context.arrangements.get(row["arrangement_id"])
+                reason = rules.relevance(
+                    kind, today, facts, policy,
+                    instalment=rules.InstalmentState(instalment.status, instalment.due_on) if instalment else None,
+                    arrangement=rules.ArrangementState(arrangement.status) if arrangement else None,
+                    customer_has_arrears=row["customer_id"] in context.in_arrears,
+                    customer_in_arrangement=row["customer_id"] in context.in_arrangement)
+                if reason is not None:
+                    skips.append({"b_id": row["id"], "b_outcome": reason})
+                    report.skipped[reason] += 1
+                    continue
+                if quiet_until is not None:
+                    defers.append({"b_id": row["id"], "b_not_before": quiet_until, "b_outcome": "deferred:quiet_hours"})
+                    report.deferred["quiet_hours"] += 1
+                    continue
+                customer_contacts = contacts[row["customer_id"]]
+                if not rules.pressure_allows(customer_contacts, now, policy):
+                    until = calendar.next_allowed(rules.pressure_frees_at(customer_contacts, now, policy), policy)
+                    defers.append({"b_id": row["id"], "b_not_before": until, "b_outcome": "deferred:pressure"})
+                    report.deferred["pressure"] += 1
+                    continue
+                checks = {"response": row["response"], "opted_out": context.book.opted_out,
+                          "window_open": context.window_open, "templated": context.templated, "policy": policy}
+                logical = planner.logical_of(row["key"])
+                own = rules.Address.of(row["sender_id"]) if row["sender_id"] else None
+                if own is not None and own.channel in rules.OUTPUT_CHANNELS and \
+                        rules.address_refusal(own, **checks) is None:
+                    address, refusal = own, None
+                else:
+                    # The planned address may not be used now: the next of the customer's addresses,
+                    # on a channel this message has not been tried on yet.
+                    arrangement_sender = arrangement.sender_id if arrangement else None
+                    candidates = context.book.candidates(row["customer_id"], row["sender_id"] or None,
+                                                         arrangement_sender, policy)
+                    tried = context.tried_for(session, row["customer_id"], row["kind"], logical) - {row["channel"]}
+                    address, refusal = rules.choose_address(candidates, tried, **checks)
+                if address is None:
+                    skips.append({"b_id": row["id"], "b_outcome": refusal})
+                    report.skipped[refusal] += 1
+                    continue
+                if address.sender_id != row["sender_id"]:
+                    # Not on the planned address: this row is skipped with the reason, and the
+                    # message moves to the next address as a row of its own (same message, that
+                    # channel), claimed by us and sent now.
+                    reason = refusal or "address_changed"
+                    skips.append({"b_id": row["id"], "b_outcome": f"{reason}; moved to {address.channel}"})
+                    report.skipped[f"{reason} (moved)"] += 1
+                    context.tried_for(session, row["customer_id"], row["kind"], logical).update(
+                        {row["channel"], address.channel})
+                    moved = {k: v for k, v in row.items() if k != "id"}
+                    moved.update(key=planner.make_key(logical, address.channel), channel=address.channel,
+                                 sender_id=address.sender_id, status="sending", attempts=1, claimed_by=self.name,
+                                 claim_expires_at=now + timedelta(seconds=policy.lease_seconds), outcome=None,
+                                 created_at=now, facts={**facts, "moved_from": row["channel"], "moved_because": reason})
+                    fallbacks.append(moved)
+                    row = moved
+                    facts = moved["facts"]
+                slots = self._slots(session, row, instalment, arrangement, context, address)
+                if arrangement is not None and arrangement.id in context.counts:
+                    total, paid, behind = context.counts[arrangement.id]
+                    facts.update(instalment_count=total, paid_count=paid, behind_count=behind)
+                facts.update(pressure_before=rules.pressure_count(customer_contacts, now, policy),
+                             pressure_limit=policy.max_messages, pressure_window_days=policy.window_days,
+                             channel=address.channel, attempt=int(row.get("attempts") or 1))
+                if address.channel == "whatsapp" and address.sender_id not in context.window_open:
+                    facts["whatsapp_template"] = context.templated_name(row["response"])
+                customer_contacts.append(now)
+                sends.append(_Send(row=row, facts=facts, channel=address.channel,
+                                   case_id=arrangement.case_id if arrangement else None,
+                                   delivery=Delivery(key=row["key"], customer_id=row["customer_id"], kind=kind,
+                                                     sender_id=address.sender_id,
+                                                     output_channel=rules.OUTPUT_CHANNELS[address.channel],
+                                                     response=row["response"], slots=slots)))
+            if skips:
+                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == self.name)
+                                .values(status="skipped", outcome=bindparam("b_outcome"), claim_expires_at=None), skips)
+            if defers:
+                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == self.name)
+                                .values(status="pending", not_before=bindparam("b_not_before"),
+                                        outcome=bindparam("b_outcome"), claim_expires_at=None), defers)
+            if fallbacks:
+                planner.insert_ignoring_duplicates(session, fallbacks)
+                keys = [f["key"] for f in fallbacks]
+                mine = dict(session.execute(select(F.key, F.id).where(F.key.in_(keys), F.claimed_by == self.name,
+                                                                      F.status == "sending")).all())
+                kept = []
+                for item in sends:
+                    if "id" in item.row:
+                        kept.append(item)
+                    elif item.row["key"] in mine:
+                        item.row["id"] = mine[item.row["key"]]
+                        kept.append(item)
+                sends = kept
+        return sends
+
+    def _slots(self, session: Session, row: dict, instalment: Any, arrangement: Any, context: "_Context",
+               address: rules.Address) -> dict[str, Any]:
+        kind = row["kind"]
+        slots: dict[str, Any] = {}
+        contact = arrangement.contact_person if arrangement else None
+        if kind in LINK_KINDS and instalment is not None and arrangement is not None:
+            slots["instalment_amount"] = format_euro(instalment.amount_cents - instalment.paid_cents)
+            if kind != "missed":
+                slots["due_date"] = format_date_nl(instalment.due_on)
+            link, qr = self.links.link(session, instalment=instalment, arrangement=arrangement,
+                                       sender_id=address.sender_id, channel=address.channel)
+            slots["payment_link"] = link
+            if qr:
+                slots["payment_qr_url"] = qr
+        elif kind == "success" and arrangement is not None:
+            total, paid, _ = context.counts.get(arrangement.id, (0, 0, 0))
+            slots.update(paid_count=str(paid), instalment_count=str(total))
+        elif kind == "satisfaction":
+            # The question's own slots (awaiting_satisfaction, its context) as planned.
+            return dict(row["slots"] or {})
+        if kind != "preventive":
+            slots["contact_person"] = contact or (row["slots"] or {}).get("contact_person")
+        return slots
+
+    # -- marking ---------------------------------------------------------------------------------------
+    def _mark(self, done: list[_Send], later: list[tuple[_Send, str]], failed: list[tuple[_Send, str]],
+              now: datetime, report: TickReport) -> None:
+        if not (done or later or failed):
+            return
+        sent_at = max(now, clock.utcnow()) if self._live else now
+        with self.session() as session, session.begin():
+            ids = [item.row["id"] for item in done] + [i.row["id"] for i, _ in later + failed]
+            owned_query = select(F.id).where(F.id.in_(ids), F.status == "sending", F.claimed_by == self.name)
+            if self.dialect == "postgresql":
+                owned_query = owned_query.with_for_update()
+            owned = set(session.execute(owned_query).scalars())
+            lost = [item for item in done if item.row["id"] not in owned]
+            if lost:
+                # Another engine took these over after our lease ran out; it sends and marks them.
+                report.lease_lost += len(lost)
+                log.warning("follow-up: lease lost for %d sent message(s) (ids %s)", len(lost),
+                            [item.row["id"] for item in lost][:10])
+            marked = [item for item in done if item.row["id"] in owned]
+            if marked:
+                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
+                    status="sent", sent_at=sent_at, outcome="sent", claim_expires_at=None,
+                    channel=bindparam("b_channel"), sender_id=bindparam("b_sender"), slots=bindparam("b_slots"),
+                    facts=bindparam("b_facts")),
+                    [{"b_id": item.row["id"], "b_channel": item.row["channel"], "b_sender": item.delivery.sender_id,
+                      "b_slots": item.delivery.slots, "b_facts": item.facts} for item in marked])
+                session.execute(insert(OutcomeEvent.__table__), [{
+                    "at": sent_at, "kind": "contacted", "customer_id": item.row["customer_id"],
+                    "case_id": item.case_id, "arrangement_id": item.row["arrangement_id"],
+                    "instalment_id": item.row["instalment_id"], "channel": item.channel, "reason": item.row["rule"],
+                    "value": None, "data": {"kind": item.row["kind"], "key": item.row["key"],
+                                            "policy_version": item.row["policy_version"],
+                                            "response": item.row["response"]}} for item in marked])
+                report.sent += len(marked)
+            retry = []
+            for item, error in later:
+                if item.row["id"] not in owned:
+                    continue
+                tries = int(item.facts.get("send_failures", 0)) + 1
+                if tries >= self.policy.max_attempts:
+                    failed.append((item, error))
+                    continue
+                retry.append({"b_id": item.row["id"], "b_not_before": now + timedelta(minutes=self.policy.retry_minutes),
+                              "b_outcome": f"retry: {error}"[:64], "b_facts": {**item.facts, "send_failures": tries}})
+            if retry:
+                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
+                    status="pending", not_before=bindparam("b_not_before"), outcome=bindparam("b_outcome"),
+                    facts=bindparam("b_facts"), claim_expires_at=None), retry)
+                report.retried += len(retry)
+            gone = [{"b_id": item.row["id"], "b_outcome": f"failed: {error}"[:64]}
+                    for item, error in failed if item.row["id"] in owned]
+            if gone:
+                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
+                    status="failed", outcome=bindparam("b_outcome"), claim_expires_at=None), gone)
+                report.failed += len(gone)
+
+
+# -- what the rules need to know about a batch ---------------------------------------------------------------
+@dataclass
+class _Context:
+    instalments: dict[int, Any]
+    arrangements: dict[int, Any]
+    counts: dict[int, tuple[int, int, int]]
+    in_arrears: set[int]
+    in_arrangement: set[int]
+    book: planner.AddressBook
+    window_open: set[str]
+    templated: set[str]
+    template_names: dict[str, str]
+    contacts: dict[int, list[datetime]]
+    tried: dict[str, set[str]]
+
+    def templated_name(self, response: str) -> str | None:
+        return self.template_names.get(response)
+
+    @classmethod
+    def load(cls, session: Session, rows: list[dict], now: datetime, policy: Policy, me: str) -> "_Context":
+        customer_ids = sorted({r["customer_id"] for r in rows})
+        instalment_ids = sorted({r["instalment_id"] for r in rows if r["instalment_id"]})
+        arrangement_ids = sorted({r["arrangement_id"] for r in rows if r["arrangement_id"]})
+        instalments = {}
+        for part in planner.chunks(instalment_ids):
+            instalments.update((r.id, r) for r in session.execute(
+                select(Instalment.id, Instalment.status, Instalment.due_on, Instalment.amount_cents,
+                       Instalment.paid_cents, Instalment.arrangement_id).where(Instalment.id.in_(part))))
+        arrangements = {}
+        for part in planner.chunks(arrangement_ids):
+            arrangements.update((r.id, r) for r in session.execute(
+                select(Arrangement.id, Arrangement.status, Arrangement.customer_id, Arrangement.loan_id,
+                       Arrangement.case_id, Arrangement.sender_id, Arrangement.contact_person)
+                .where(Arrangement.id.in_(part))))
+        counts = planner.instalment_counts(session, arrangement_ids, calendar.local_today(now))
+        every = {r["sender_id"] for r in rows if r["sender_id"]} | {a.sender_id for a in arrangements.values()
+                                                                   if a.sender_id}
+        book = planner.AddressBook(session).ensure(customer_ids, every)
+        for customer_id in customer_ids:
+            every.update(book.senders(customer_id))
+        whatsapp = sorted(s for s in every if s.startswith("twilio_whatsapp:"))
+        window_open = set()
+        for part in planner.chunks(whatsapp):
+            for sender_id, last in session.execute(select(ChannelSender.sender_id, ChannelSender.last_inbound_at)
+                                                   .where(ChannelSender.sender_id.in_(part))):
+                if last is not None and now - aware(last) <= WHATSAPP_WINDOW:
+                    window_open.add(sender_id)
+        template_names = whatsapp_templates()
+        contacts = _contacts(session, rows, customer_ids, book, every, now, policy, me)
+        # Whether the customer is in arrears or in an arrangement only matters for outreach.
+        outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
+        return cls(instalments=instalments, arrangements=arrangements, counts=counts,
+                   in_arrears=planner.customers_in_arrears(session, outreach),
+                   in_arrangement=planner.customers_in_arrangement(session, outreach), book=book,
+                   window_open=window_open, templated=set(template_names), template_names=template_names,
+                   contacts=contacts, tried={})
+
+    def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
+        """The channels this message already has a row on (looked up only when the planned
+        address cannot be used)."""
+        if logical not in self.tried:
+            found = set()
+            for key, channel in session.execute(select(F.key, F.channel).where(F.customer_id == customer_id,
+                                                                                F.kind == kind)):
+                if planner.logical_of(key) == logical:
+                    found.add(channel)
+            self.tried[logical] = found
+        return self.tried[logical]
+
+
+def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: planner.AddressBook,
+              addresses: set[str], now: datetime, policy: Policy, me: str) -> dict[int, list[datetime]]:
+    """Per customer, the moments of unprompted contact in the pressure window: follow-ups sent,
+    follow-ups being sent by another engine, and (when counted) staff replies from the console."""
+    since = now - timedelta(days=policy.window_days)
+    batch = {r["id"] for r in rows}
+    contacts: dict[int, list[datetime]] = defaultdict(list)
+    lease = timedelta(seconds=policy.lease_seconds)
+    for part in planner.chunks(customer_ids):
+        # Only sent rows have sent_at; no status condition, so SQLite uses the customer index.
+        for customer_id, sent_at in session.execute(select(F.customer_id, F.sent_at).where(
+                F.customer_id.in_(part), F.sent_at > since)):
+            contacts[customer_id].append(aware(sent_at))
+        for row_id, customer_id, expires in session.execute(select(F.id, F.customer_id, F.claim_expires_at).where(
+                F.customer_id.in_(part), F.status == "sending")):
+            if row_id not in batch and expires is not None:
+                contacts[customer_id].append(min(now, aware(expires) - lease))
+    if policy.count_staff_replies and addresses:
+        owner = {}
+        for customer_id in customer_ids:
+            for sender in book.cases.get(customer_id, []):
+                owner[sender] = customer_id
+            phone = book.phones.get(customer_id)
+            if phone:
+                owner[f"twilio_sms:{phone}"] = customer_id
+        for row in rows:
+            if row["sender_id"]:
+                owner.setdefault(row["sender_id"], row["customer_id"])
+        for part in planner.chunks(sorted(owner)):
+            for sender_id, created_at in session.execute(
+                    select(ChannelOutbound.sender_id, ChannelOutbound.created_at).where(
+                        ChannelOutbound.sender_id.in_(part), ChannelOutbound.source == "staff_reply",
+                        ChannelOutbound.created_at > since)):
+                contacts[owner[sender_id]].append(aware(created_at))
+    return contacts
+
+
+@lru_cache(maxsize=1)
+def whatsapp_templates() -> dict[str, str]:
+    """Domain response -> approved WhatsApp template (bot/channels/whatsapp_templates.yml): the
+    responses that may go to WhatsApp outside the 24-hour window."""
+    from bot.channels.twilio_templates import load_window_rules
+
+    return {response: template for response, (template, _) in load_window_rules().responses.items()}

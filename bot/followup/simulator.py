@@ -1,0 +1,391 @@
+"""A year of follow-up in seconds: demo customers with arrangements, run through the real engine
+and database on the injectable clock, with the recording channel (issue 10, section 5).
+
+Behaviours are drawn with the seed: most customers pay on time, some late, some miss and break
+their arrangement, some say STOP, some write to us (opening WhatsApp's window), some get a
+reply from staff (which counts for contact pressure), some fall into arrears again after their
+arrangement ended (a relapse), and some customers without arrears show risk signals (preventive
+contact). Customer names and numbers are made up (customer numbers from 900000).
+
+    python -m bot.followup simulate --customers 500 --months 12 --seed 7 --database sqlite:///var/sim.db
+"""
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from typing import Any, Callable
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, contains_eager
+
+from bot import clock
+from bot.followup import calendar, ledger, optout
+from bot.followup.contacts import contact_person_for
+from bot.followup.engine import Engine, PaymentLinks, TickReport, plan_page_link
+from bot.followup.policy import Policy
+from bot.followup.policy import default as default_policy
+from bot.followup.sending import RecordingSender
+from bot.policy.dates import add_months
+from bot.store.migrate import upgrade
+from bot.store.models import (
+    Arrangement,
+    Case,
+    ChannelOutbound,
+    ChannelSender,
+    Customer,
+    FollowUp,
+    Instalment,
+    Loan,
+    RiskSignal,
+)
+
+# When the simulated engine runs each day (local time): just after midnight it closes the day
+# before and plans; the others send what is due (09:00 is the policy's send time, 07:00 catches
+# messages moved off Sundays and holidays; 13:00 and 17:00 what was deferred or planned since).
+# The real engine passes every 30 seconds; here a message can go out up to four hours late.
+TICKS = (clock_time(0, 10), clock_time(7, 0), clock_time(9, 0), clock_time(13, 0), clock_time(17, 0))
+PROFILES = (("on_time", 0.70), ("late", 0.12), ("breaks", 0.08), ("stops", 0.04), ("early", 0.06))
+CHANNEL_MIX = (("whatsapp", 0.45), ("sms", 0.20), ("widget", 0.15), ("telegram", 0.10), ("rest", 0.10))
+SOLUTIONS = (("payment_arrangement", 0.75), ("partial_payment", 0.10), ("payment_pause", 0.10),
+             ("remission_arrangement", 0.05))
+SIGNALS = ("bounced_debit", "rising_overdraft", "missed_payment_elsewhere")
+RELAPSE_CHANCE = {"on_time": 0.15, "early": 0.10, "late": 0.35, "stops": 0.25, "breaks": 0.55}
+
+
+def pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
+    roll, total = rng.random(), 0.0
+    for name, share in table:
+        total += share
+        if roll < total:
+            return name
+    return table[-1][0]
+
+
+@dataclass
+class Summary:
+    customers: int = 0
+    arrangements: int = 0
+    preventive_customers: int = 0
+    days: int = 0
+    ticks: int = 0
+    sent_by_kind: Counter = field(default_factory=Counter)
+    sent_by_channel: Counter = field(default_factory=Counter)
+    skipped_by_reason: Counter = field(default_factory=Counter)
+    deferred_by_reason: Counter = field(default_factory=Counter)
+    arrangements_by_status: Counter = field(default_factory=Counter)
+    payments: int = 0
+    opt_outs: int = 0
+    relapses: int = 0
+    risk_signals: int = 0
+    recorded: int = 0
+    duplicate_keys_db: int = 0
+    duplicate_keys_sent: int = 0
+    setup_seconds: float = 0.0
+    run_seconds: float = 0.0
+    engine_seconds: float = 0.0
+    engine_phases: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        sent = sum(self.sent_by_kind.values())
+        out = [f"customers {self.customers} ({self.arrangements} with an arrangement, "
+               f"{self.preventive_customers} without arrears but with risk signals)",
+               f"simulated {self.days} days, {self.ticks} engine passes",
+               f"messages sent: {sent} (recorded by the channel: {self.recorded})"]
+        out += [f"  {kind:<16} {count:>8}" for kind, count in sorted(self.sent_by_kind.items())]
+        out.append("by channel: " + ", ".join(f"{k} {v}" for k, v in sorted(self.sent_by_channel.items())))
+        out.append(f"skipped: {sum(self.skipped_by_reason.values())}")
+        out += [f"  {reason:<40} {count:>8}" for reason, count in self.skipped_by_reason.most_common()]
+        out.append("deferred (sent later): " + ", ".join(f"{k} {v}" for k, v in sorted(self.deferred_by_reason.items())))
+        out.append("arrangements: " + ", ".join(f"{k} {v}" for k, v in sorted(self.arrangements_by_status.items())))
+        out.append(f"payments {self.payments}, opt-outs {self.opt_outs}, relapses {self.relapses}, "
+                   f"risk signals {self.risk_signals}")
+        out.append(f"duplicates: {self.duplicate_keys_db} keys twice in the database, "
+                   f"{self.duplicate_keys_sent} keys sent twice")
+        out.append(f"runtime: setup {self.setup_seconds:.1f} s, simulation {self.run_seconds:.1f} s "
+                   f"(engine {self.engine_seconds:.1f} s), total {self.setup_seconds + self.run_seconds:.1f} s")
+        if self.engine_phases:
+            out.append("engine phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.engine_phases.items()))
+        return out
+
+
+class Simulation:
+    def __init__(self, database_url: str, *, customers: int, months: int = 12, seed: int = 1,
+                 start: date = date(2027, 1, 4), policy: Policy | None = None, preventive_share: float = 0.1,
+                 payment_links: bool = True, wal: bool = True, engine_name: str = "simulator",
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.url = database_url
+        self.customers = customers
+        self.months = months
+        self.rng = random.Random(seed)
+        self.start = start
+        self.policy = policy or default_policy()
+        self.preventive = int(customers * preventive_share)
+        self.recorder = RecordingSender()
+        self.links = PaymentLinks() if payment_links else NoLinks()
+        self.wal = wal
+        self.engine_name = engine_name
+        self.progress = progress
+        self.events: list[tuple[datetime, int, str, tuple]] = []  # a heap: (moment, seq, what, data)
+        self._seq = 0
+        self.summary = Summary()
+        self._now = calendar.at_local(start, clock_time(0, 0))
+
+    # -- the clock -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self._now
+
+    def _at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return calendar.at_local(day, clock_time(hour, minute))
+
+    def _event(self, moment: datetime, what: str, *data: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self.events, (moment, self._seq, what, data))
+
+    # -- the population ------------------------------------------------------------------------------
+    def setup(self) -> None:
+        started = time.perf_counter()
+        upgrade(self.url)
+        engine = Engine(self.url, sender=self.recorder, policy=self.policy, name=self.engine_name,
+                        links=self.links, mark_every=10_000, wal=self.wal)
+        self.engine = engine
+        clock.set_clock(self.now)
+        with engine.session() as session, session.begin():
+            first = int(session.execute(select(func.coalesce(func.max(Customer.id), 0))).scalar_one())
+            self._insert_customers(session, first)
+        with engine.session() as session, session.begin():
+            self._start_arrangements(session, first)
+        self.summary.setup_seconds = time.perf_counter() - started
+
+    def _insert_customers(self, session: Session, first: int) -> None:
+        rng = self.rng
+        total = self.customers + self.preventive
+        customers, loans, cases, senders = [], [], [], []
+        self.primary: dict[int, str] = {}
+        self.profile: dict[int, str] = {}
+        for n in range(1, total + 1):
+            customer_id = first + n
+            number = 900000 + customer_id
+            phone = f"+3161{customer_id:07d}"
+            term = rng.choice((95, 120, 150, 185, 210, 250, 320, 450, 980))
+            customers.append({"id": customer_id, "customer_number": str(number), "full_name": f"Klant {number}",
+                              "birth_date": date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                              "phone": phone, "created_at": self.now()})
+            with_arrangement = n <= self.customers
+            loans.append({"customer_id": customer_id, "reference": f"SIM-{number}",
+                          "loan_type": rng.choice(("personal_loan", "revolving_credit", "mortgage")),
+                          "monthly_term_cents": term * 100, "terms_behind": 0, "arrears_cents": 0, "costs_cents": 0,
+                          "bounced_debits_quarter": 0})
+            channel = pick(rng, CHANNEL_MIX)
+            sender = {"whatsapp": f"twilio_whatsapp:{phone}", "sms": f"twilio_sms:{phone}",
+                      "widget": f"web:sim{customer_id}", "telegram": f"telegram:{700000000 + customer_id}",
+                      "rest": f"rest:sim{customer_id}"}[channel]
+            self.primary[customer_id] = sender
+            cases.append({"sender_id": sender, "channel": channel, "customer_id": customer_id, "status": "closed",
+                          "opened_at": self.now(), "updated_at": self.now(), "answers": {}, "finances": {},
+                          "signals": []})
+            if rng.random() < 0.3:  # a second conversation on another channel
+                other = rng.choice([c for c, _ in CHANNEL_MIX if c != channel])
+                second = {"whatsapp": f"twilio_whatsapp:{phone}", "sms": f"twilio_sms:{phone}",
+                          "widget": f"web:sim{customer_id}b", "telegram": f"telegram:{800000000 + customer_id}",
+                          "rest": f"rest:sim{customer_id}b"}[other]
+                cases.append({"sender_id": second, "channel": other, "customer_id": customer_id, "status": "closed",
+                              "opened_at": self.now(), "updated_at": self.now(), "answers": {}, "finances": {},
+                              "signals": []})
+            if channel == "whatsapp":
+                senders.append({"sender_id": sender, "last_inbound_at": self.now() - timedelta(hours=rng.randrange(1, 72))})
+            if not with_arrangement:
+                self._plan_preventive_customer(customer_id)
+        session.execute(insert(Customer.__table__), customers)
+        session.execute(insert(Loan.__table__), loans)
+        session.execute(insert(Case.__table__), cases)
+        if senders:
+            session.execute(insert(ChannelSender.__table__), senders)
+        self.summary.customers = total
+        self.summary.preventive_customers = self.preventive
+
+    def _plan_preventive_customer(self, customer_id: int) -> None:
+        rng = self.rng
+        days = self.months * 30
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            day = self.start + timedelta(days=rng.randrange(days))
+            self._event(self._at(day, 6), "signal", customer_id, rng.choice(SIGNALS), day)
+        if rng.random() < 0.2:  # falls behind anyway, later on
+            day = self.start + timedelta(days=rng.randrange(days))
+            self._event(self._at(day, 8), "arrears", customer_id, None)
+
+    def _start_arrangements(self, session: Session, first: int) -> None:
+        rng = self.rng
+        customers = {c.id: c for c in session.execute(
+            select(Customer).where(Customer.id > first, Customer.id <= first + self.customers)).scalars()}
+        loans = {loan.customer_id: loan for loan in session.execute(
+            select(Loan).where(Loan.customer_id.in_(list(customers)))).scalars()}
+        end = add_months(self.start, self.months)
+        for customer_id, customer in customers.items():
+            loan = loans[customer_id]
+            solution = pick(rng, SOLUTIONS)
+            months = rng.choice((3, 4, 6, 6, 9, 12))
+            first_due = self.start + timedelta(days=rng.randrange(3, 31))
+            amount = max(25, loan.monthly_term_cents // 100 + rng.choice((0, 25, 50, 75)))
+            schedule = [{"month": m, "due": add_months(first_due, m - 1).isoformat(), "amount": amount}
+                        for m in range(1, months + 1)]
+            # Arrears the instalments may be asked from (request_payment checks the amount).
+            loan.arrears_cents = amount * months * 100
+            loan.terms_behind = max(1, months // 3)
+            offer = {"solution": solution, "policy_version": "simulator", "arrangement_months": months,
+                     "end_date": add_months(first_due, months - 1).isoformat(), "schedule": schedule}
+            arrangement = ledger.start_arrangement(session, customer=customer, loan=loan, offer=offer,
+                                                   contact_person=contact_person_for(customer_id),
+                                                   sender_id=self.primary[customer_id],
+                                                   channel=optout.channel_of(self.primary[customer_id]),
+                                                   starts_on=self.start)
+            profile = pick(rng, PROFILES)
+            self.profile[arrangement.id] = profile
+            self._plan_behaviour(arrangement, profile, customer_id, end)
+        self.summary.arrangements = len(customers)
+
+    def _plan_behaviour(self, arrangement: Arrangement, profile: str, customer_id: int, end: date) -> None:
+        rng = self.rng
+        breaks_at = rng.randrange(1, max(2, len(arrangement.instalments))) if profile == "breaks" else None
+        for instalment in arrangement.instalments:
+            if breaks_at is not None and instalment.number > breaks_at:
+                continue  # stops paying
+            if profile == "on_time":
+                day = instalment.due_on - timedelta(days=rng.choice((0, 0, 0, 1, 2)))
+                hour = rng.choice((8, 10, 11, 14, 17, 20))
+            elif profile == "early":
+                day, hour = instalment.due_on - timedelta(days=rng.randrange(4, 10)), rng.randrange(8, 22)
+            elif profile == "late":
+                day, hour = instalment.due_on + timedelta(days=rng.randrange(1, 9)), rng.randrange(8, 22)
+            else:  # stops (pays, but says STOP) and breaks (pays until it breaks)
+                day, hour = instalment.due_on + timedelta(days=rng.choice((0, 0, 1, 3))), rng.randrange(8, 22)
+            self._event(self._at(day, hour, rng.randrange(60)), "pay", instalment.id, instalment.amount_cents)
+            if profile in ("on_time", "late") and rng.random() < 0.25:
+                # A reply to a reminder: the customer writes, which opens WhatsApp's window.
+                self._event(self._at(instalment.due_on - timedelta(days=3), 10), "inbound", customer_id)
+        if profile == "stops":
+            day = self.start + timedelta(days=rng.randrange(5, 120))
+            self._event(self._at(day, rng.randrange(9, 21)), "stop", customer_id, self.primary[customer_id])
+        if rng.random() < 0.05:
+            day = self.start + timedelta(days=rng.randrange(1, 300))
+            self._event(self._at(day, rng.randrange(9, 17)), "staff_reply", customer_id, self.primary[customer_id])
+        if rng.random() < RELAPSE_CHANCE[profile]:
+            last_due = arrangement.instalments[-1].due_on if arrangement.instalments else arrangement.ends_on
+            day = last_due + timedelta(days=rng.randrange(20, 200))
+            if day < end:
+                self._event(self._at(day, 8), "arrears", customer_id, arrangement.loan_id)
+
+    # -- running ---------------------------------------------------------------------------------------
+    def run(self) -> Summary:
+        started = time.perf_counter()
+        engine_time = 0.0
+        last_day = add_months(self.start, self.months)
+        day = self.start
+        report = TickReport()
+        while day < last_day:
+            for at in TICKS:
+                moment = calendar.at_local(day, at)
+                self._apply_until(moment)
+                self._now = moment
+                before = time.perf_counter()
+                report.add(self.engine.tick(moment))
+                engine_time += time.perf_counter() - before
+                self.summary.ticks += 1
+            self.summary.days += 1
+            if self.progress and self.summary.days % 30 == 0:
+                self.progress(f"day {self.summary.days}: {report.sent} sent")
+            day += timedelta(days=1)
+        self.summary.run_seconds = time.perf_counter() - started
+        self.summary.engine_seconds = engine_time
+        self._collect(report)
+        clock.set_clock(None)
+        return self.summary
+
+    def _apply_until(self, moment: datetime) -> None:
+        due: dict[str, list[tuple]] = defaultdict(list)
+        while self.events and self.events[0][0] <= moment:
+            at, _, what, data = heapq.heappop(self.events)
+            due[what].append((at, *data))
+        if not due:
+            return
+        self._now = moment
+        with self.engine.session() as session, session.begin():
+            if due["pay"]:
+                self._pay(session, due["pay"])
+            inbound = [{"b_sender": self.primary[customer_id], "b_at": at} for at, customer_id in due["inbound"]
+                       if self.primary.get(customer_id, "").startswith("twilio_whatsapp:")]
+            if inbound:
+                session.execute(update(ChannelSender.__table__)
+                                .where(ChannelSender.__table__.c.sender_id == bindparam("b_sender"))
+                                .values(last_inbound_at=bindparam("b_at")), inbound)
+            for at, customer_id, sender in due["stop"]:
+                if optout.opt_out(session, sender, "customer_stop", customer_id):
+                    self.summary.opt_outs += 1
+            for at, customer_id, sender in due["staff_reply"]:
+                session.execute(insert(ChannelOutbound.__table__).values(
+                    sender_id=sender, source="staff_reply", outcome="sent", ref=f"sim-{customer_id}",
+                    created_at=at, delivered_at=at))
+            for at, customer_id, kind, observed_on in due["signal"]:
+                session.add(RiskSignal(customer_id=customer_id, kind=kind, observed_on=observed_on,
+                                       detail={"simulated": True}))
+                self.summary.risk_signals += 1
+            for at, customer_id, loan_id in due["arrears"]:
+                loan = session.execute(select(Loan).where(Loan.customer_id == customer_id)).scalars().first()
+                if loan is None:
+                    continue
+                loan.arrears_cents += loan.monthly_term_cents
+                loan.terms_behind += 1
+                if loan_id is not None and ledger.record_arrears(session, loan, calendar.local_today(at)):
+                    self.summary.relapses += 1
+
+    def _pay(self, session: Session, payments: list[tuple]) -> None:
+        ids = [instalment_id for _, instalment_id, _ in payments]
+        instalments = {i.id: i for i in session.execute(
+            select(Instalment).join(Arrangement).options(contains_eager(Instalment.arrangement))
+            .where(Instalment.id.in_(ids))).scalars()}
+        for at, instalment_id, cents in payments:
+            instalment = instalments.get(instalment_id)
+            if instalment is None or instalment.arrangement.status != "active":
+                continue  # broken or ended meanwhile: the money goes elsewhere
+            if ledger.record_payment(session, instalment, cents, at):
+                self.summary.payments += 1
+
+    def _collect(self, report: TickReport) -> None:
+        with self.engine.session() as session:
+            for kind, channel, count in session.execute(
+                    select(FollowUp.kind, FollowUp.channel, func.count()).where(FollowUp.status == "sent")
+                    .group_by(FollowUp.kind, FollowUp.channel)):
+                self.summary.sent_by_kind[kind] += count
+                self.summary.sent_by_channel[channel] += count
+            for outcome, count in session.execute(select(FollowUp.outcome, func.count())
+                                                  .where(FollowUp.status == "skipped").group_by(FollowUp.outcome)):
+                self.summary.skipped_by_reason[outcome] += count
+            for status, count in session.execute(select(Arrangement.status, func.count()).group_by(Arrangement.status)):
+                self.summary.arrangements_by_status[status] = count
+            self.summary.duplicate_keys_db = session.execute(
+                select(func.count()).select_from(select(FollowUp.key).group_by(FollowUp.key)
+                                                 .having(func.count() > 1).subquery())).scalar_one()
+        self.summary.deferred_by_reason.update(report.deferred)
+        self.summary.engine_phases = {k: round(v, 1) for k, v in self.engine.timings.items()}
+        self.summary.recorded = self.recorder.count
+        keys = Counter(d.key for d in self.recorder.deliveries)
+        self.summary.duplicate_keys_sent = sum(1 for count in keys.values() if count > 1)
+
+
+class NoLinks(PaymentLinks):
+    """For what-if runs only: the plan page as the link, no payment rows."""
+
+    def link(self, session: Session, *, arrangement: Arrangement, **_: Any) -> tuple[str | None, str | None]:
+        return plan_page_link(arrangement.id), None
+
+
+def simulate(database_url: str, *, customers: int, months: int = 12, seed: int = 1, start: date | None = None,
+             payment_links: bool = True, progress: Callable[[str], None] | None = None) -> Summary:
+    simulation = Simulation(database_url, customers=customers, months=months, seed=seed,
+                            start=start or date(2027, 1, 4), payment_links=payment_links, progress=progress)
+    simulation.setup()
+    return simulation.run()

@@ -1,0 +1,344 @@
+"""The follow-up engine on a real SQLite database with the recording channel (issue 10 §1-3)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot import clock
+from bot.followup import engine as engine_module
+from bot.followup import optout
+from bot.followup.engine import Engine
+from bot.followup.policy import default
+from bot.followup.sending import Delivery, RasaSender, RecordingSender, SendFailed, SendLater
+from bot.rasa_api import RasaApi
+from bot.store.db import session_scope
+from bot.store.models import FollowUp, OutcomeEvent
+from tests.followup.helpers import (
+    add_arrangement,
+    add_customer,
+    add_signal,
+    aware,
+    customer_wrote,
+    local,
+    pay,
+    rows,
+    run_days,
+    sent,
+    staff_replied,
+)
+
+POLICY = default()
+
+
+def engine_for(url: str, sender=None, **kwargs) -> Engine:
+    return Engine(url, sender=sender or RecordingSender(), policy=kwargs.pop("policy", POLICY), **kwargs)
+
+
+def test_a_arrangement_through_reminders_a_miss_a_success_and_aftercare(db):
+    customer, loan = add_customer(db, 1, phone="+31611111111", senders=["rest:anna"])
+    arrangement = add_arrangement(db, customer, loan, [date(2027, 6, 8), date(2027, 7, 8), date(2027, 8, 9)],
+                                  sender_id="rest:anna", starts_on=date(2027, 6, 1))
+    payments = {local(date(2027, 6, 6), 12): 1, local(date(2027, 8, 9), 12): 3}
+
+    def customer_pays(moment):
+        for at in [at for at in payments if at <= moment]:
+            pay(db, arrangement, payments.pop(at), at)
+
+    engine = engine_for(db)
+    run_days(engine, date(2027, 6, 1), date(2027, 9, 12), before=customer_pays)
+    assert sent(db) == [
+        ("reminder_before", "rest", datetime(2027, 6, 5, 9, 0)),    # Saturday, 3 days before
+        # paid on the 6th: no reminder on the 8th
+        ("reminder_before", "rest", datetime(2027, 7, 5, 9, 0)),
+        ("reminder_today", "rest", datetime(2027, 7, 8, 9, 0)),
+        ("missed", "rest", datetime(2027, 7, 9, 9, 0)),
+        ("reminder_before", "rest", datetime(2027, 8, 6, 9, 0)),
+        ("reminder_today", "rest", datetime(2027, 8, 9, 9, 0)),
+        ("success", "rest", datetime(2027, 8, 9, 13, 0)),           # 2 of 3 paid: the half-way mark
+        ("aftercare", "rest", datetime(2027, 9, 10, 9, 0)),        # a month after it ended (broken: one missed)
+    ]
+    by_kind = {r.kind: r for r in rows(db) if r.status == "sent"}
+    success = by_kind["success"]
+    assert success.slots == {"paid_count": "2", "instalment_count": "3", "contact_person": "Anouk"}
+    assert success.facts["milestone"] == 2 and success.facts["milestone_name"] == "half"
+    reminder = by_kind["reminder_today"]
+    assert reminder.slots["instalment_amount"] == "€ 100" and reminder.slots["due_date"] == "9 augustus 2027"
+    assert reminder.slots["payment_link"].startswith("http") and reminder.slots["payment_qr_url"].endswith(".png")
+    assert reminder.rule == "R23.reminder_today" and reminder.policy_version == POLICY.version
+    missed = by_kind["missed"]
+    assert missed.facts["days_overdue"] == 1 and missed.facts["behind_count"] == 1
+    assert set(missed.slots) == {"instalment_amount", "payment_link", "payment_qr_url", "contact_person"}
+    # Every sent follow-up wrote its `contacted` outcome event: rule, channel, kind.
+    with session_scope(db) as session:
+        contacted = session.execute(select(OutcomeEvent).where(OutcomeEvent.kind == "contacted")).scalars().all()
+        assert sorted((e.reason, e.channel, e.data["kind"]) for e in contacted) == sorted(
+            (r.rule, r.channel, r.kind) for r in rows(db) if r.status == "sent")
+        # The same link for every message about one instalment (idempotency key instalment:<id>).
+        links = {r.instalment_id: set() for r in rows(db) if r.instalment_id}
+        for r in rows(db):
+            if r.status == "sent" and r.instalment_id:
+                links[r.instalment_id].add(r.slots["payment_link"])
+        assert all(len(found) == 1 for found in links.values() if found)
+
+
+def test_two_missed_instalments_bring_a_reassessment_and_break_at_three(db):
+    customer, loan = add_customer(db, 2, senders=["telegram:42"])
+    dues = [date(2027, 6, 8), date(2027, 7, 8), date(2027, 8, 9), date(2027, 9, 8)]
+    add_arrangement(db, customer, loan, dues, sender_id="telegram:42", starts_on=date(2027, 6, 1))
+    run_days(db_engine := engine_for(db), date(2027, 6, 1), date(2027, 8, 20))
+    kinds = [k for k, _, _ in sent(db)]
+    assert kinds.count("reassessment") == 1
+    reassessment = next(r for r in rows(db) if r.kind == "reassessment")
+    # The second instalment (8 July) is missed after 3 days' grace: known on the 12th, said on the 13th.
+    assert aware(reassessment.sent_at) == local(date(2027, 7, 13), 9)
+    assert reassessment.facts["missed_count"] == 2 and reassessment.slots == {"contact_person": "Anouk"}
+    # The third miss breaks it: no reminders for September.
+    assert not [r for r in rows(db) if r.facts.get("due_on") == "2027-09-08"]
+    assert db_engine.tick(local(date(2027, 8, 21), 9)).sent == 0
+
+
+def test_never_more_than_three_unprompted_messages_in_seven_days_staff_replies_included(db):
+    customer, loan = add_customer(db, 3, senders=["rest:busy"])
+    # Two arrangements due on the same days: six messages would come in four days.
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:busy", starts_on=date(2027, 6, 1))
+    add_arrangement(db, customer, loan, [date(2027, 6, 10)], sender_id="rest:busy", starts_on=date(2027, 6, 1))
+    staff_replied(db, "rest:busy", local(date(2027, 6, 4), 15))
+    run_days(engine_for(db), date(2027, 6, 1), date(2027, 6, 30))
+    moments = sorted([aware(r.sent_at) for r in rows(db) if r.status == "sent"] + [local(date(2027, 6, 4), 15)])
+    for moment in moments:
+        assert sum(1 for m in moments if moment - timedelta(days=7) < m <= moment) <= 3
+    deferred = [r for r in rows(db) if r.facts.get("pressure_before") is not None and r.status == "sent"]
+    assert all(r.facts["pressure_before"] < 3 for r in deferred)
+    # Deferred, not dropped, while it still matters: the missed messages still go.
+    assert sum(1 for k, _, _ in sent(db) if k == "missed") == 2
+
+
+def test_opted_out_address_is_never_used_and_the_message_moves_to_another_channel(db):
+    customer, loan = add_customer(db, 4, phone="+31644444444", senders=["telegram:44"])
+    arrangement = add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="telegram:44",
+                                  starts_on=date(2027, 6, 1))
+    with session_scope(db) as session:
+        optout.opt_out(session, "telegram:44", "telegram_403", customer)
+    recorder = RecordingSender()
+    run_days(engine_for(db, recorder), date(2027, 6, 1), date(2027, 6, 12))
+    assert {d.sender_id for d in recorder.deliveries} == {"twilio_sms:+31644444444"}
+    assert {d.output_channel for d in recorder.deliveries} == {"twilio_signed"}
+    # Planned for SMS straight away (the opt-out was known when planning).
+    assert {r.channel for r in rows(db) if r.arrangement_id == arrangement} == {"sms"}
+    with session_scope(db) as session:
+        optout.opt_out(session, "twilio_sms:+31644444444", "customer_stop", customer)
+    add_arrangement(db, customer, loan, [date(2027, 6, 22)], sender_id="telegram:44", starts_on=date(2027, 6, 12))
+    before = len(recorder.deliveries)
+    run_days(engine_for(db, recorder), date(2027, 6, 13), date(2027, 6, 25))
+    assert len(recorder.deliveries) == before
+    assert {r.outcome for r in rows(db) if r.status == "skipped"} == {"opted_out"}
+
+
+def test_whatsapp_outside_the_window_only_as_an_approved_template_else_another_channel(db, monkeypatch):
+    whatsapp = "twilio_whatsapp:+31655555555"
+    customer, loan = add_customer(db, 5, phone="+31655555555", senders=[whatsapp])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9), date(2027, 7, 9)], sender_id=whatsapp,
+                    starts_on=date(2027, 6, 1))
+    customer_wrote(db, whatsapp, local(date(2027, 6, 5), 20))  # window open on the 6th until 20:00
+    recorder = RecordingSender()
+    run_days(engine_for(db, recorder), date(2027, 6, 1), date(2027, 6, 10))
+    by_kind = {r.kind: r for r in rows(db) if r.status == "sent"}
+    # reminder_before on Sunday the 6th? No: a Sunday; Monday the 7th 07:00, the window has closed.
+    assert by_kind["reminder_before"].channel == "whatsapp"
+    assert by_kind["reminder_before"].facts["whatsapp_template"] == "followup_reminder"
+    # Without an approved template for the response, never free-form: SMS instead.
+    monkeypatch.setattr(engine_module, "whatsapp_templates", lambda: {})
+    run_days(engine_for(db, recorder), date(2027, 6, 11), date(2027, 7, 12))
+    july = [r for r in rows(db) if r.facts.get("due_on") == "2027-07-09"]
+    assert {r.channel for r in july if r.status == "sent"} == {"sms"}
+    assert {r.outcome for r in july if r.status == "skipped"} == {"window_closed_no_template; moved to sms"}
+    # Inside the window free text is fine.
+    customer_wrote(db, whatsapp, local(date(2027, 7, 12), 10))
+    engine = engine_for(db, recorder)
+    add_arrangement(db, customer, loan, [date(2027, 7, 13)], sender_id=whatsapp, starts_on=date(2027, 7, 12))
+    clock.set_clock(lambda: local(date(2027, 7, 12), 10))
+    engine.tick(local(date(2027, 7, 12), 10))
+    engine.tick(local(date(2027, 7, 13), 9))
+    today = next(r for r in rows(db) if r.facts.get("due_on") == "2027-07-13" and r.kind == "reminder_today")
+    assert today.channel == "whatsapp" and today.status == "sent" and "whatsapp_template" not in today.facts
+    assert recorder.deliveries[-1].sender_id == whatsapp
+
+
+def test_preventive_contact_once_per_new_signal_at_most_every_thirty_days(db):
+    quiet, _ = add_customer(db, 6, phone="+31666666666", senders=["rest:fatima"])
+    behind, _ = add_customer(db, 7, senders=["rest:kees"], arrears_cents=18500)
+    add_signal(db, quiet, "bounced_debit", date(2027, 6, 2))
+    add_signal(db, behind, "bounced_debit", date(2027, 6, 2))
+    engine = engine_for(db)
+
+    def signals(moment):
+        if moment == local(date(2027, 6, 12), 0, 10):
+            add_signal(db, quiet, "bounced_debit", date(2027, 6, 11))   # 9 days later: too soon
+        if moment == local(date(2027, 7, 20), 0, 10):
+            add_signal(db, quiet, "rising_overdraft", date(2027, 7, 19))
+
+    run_days(engine, date(2027, 6, 1), date(2027, 8, 3), before=signals)
+    preventive = [r for r in rows(db) if r.kind == "preventive"]
+    # Known on the day it was observed (the daily planning just after midnight), said at 09:00; the
+    # signal of 11 June waits until 30 days after the first contact, the one of 19 July until 30
+    # days after that (1 August, a Sunday: Monday 07:00). The customer in arrears gets none.
+    assert [(r.customer_id, aware(r.sent_at)) for r in preventive] == [
+        (quiet, local(date(2027, 6, 2), 9)), (quiet, local(date(2027, 7, 2), 9)), (quiet, local(date(2027, 8, 2), 7))]
+    assert preventive[0].slots == {} and preventive[0].rule == "R22.preventive"
+    assert preventive[1].facts["signals"] == {"bounced_debit": 2}
+    assert preventive[2].facts["signals"] == {"bounced_debit": 2, "rising_overdraft": 1}  # the last 60 days
+    assert preventive[2].facts["days_since_last_contact"] == 30
+
+
+def test_a_kill_between_send_and_mark_resends_with_the_same_key_once_the_lease_expires(db):
+    customer, loan = add_customer(db, 8, senders=["rest:kill"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:kill", starts_on=date(2027, 6, 1))
+    recorder = RecordingSender()
+
+    class Killed(BaseException):
+        pass
+
+    def die(_delivery):
+        raise Killed
+
+    doomed = engine_for(db, recorder, after_send=die)
+    run_days(doomed, date(2027, 6, 1), date(2027, 6, 5), times=((0, 10),))
+    clock.set_clock(lambda: local(date(2027, 6, 6), 9))
+    assert doomed.tick(local(date(2027, 6, 6), 9)).sent == 0   # meant for Sunday the 6th: Monday 07:00
+    with pytest.raises(Killed):
+        doomed.tick(local(date(2027, 6, 7), 7))
+    row = next(r for r in rows(db) if r.kind == "reminder_before")
+    assert row.status == "sending" and row.claimed_by == doomed.name
+    survivor = engine_for(db, recorder)
+    assert survivor.tick(local(date(2027, 6, 7), 7, 2)).sent == 0          # the lease still runs
+    assert survivor.tick(local(date(2027, 6, 7), 7, 6)).sent == 1          # expired: sent again
+    row = next(r for r in rows(db) if r.kind == "reminder_before")
+    assert row.status == "sent" and row.attempts == 2 and row.claimed_by == survivor.name
+    assert [d.key for d in recorder.deliveries] == [row.key, row.key]
+    with session_scope(db) as session:
+        assert session.execute(select(OutcomeEvent).where(OutcomeEvent.kind == "contacted")).scalars().all()[0] \
+            .data["key"] == row.key
+
+
+def test_two_engines_on_one_database_share_the_work_without_doubles(db):
+    recorder = RecordingSender()
+    for n in range(30):
+        customer, loan = add_customer(db, 100 + n, senders=[f"rest:c{n}"])
+        add_arrangement(db, customer, loan, [date(2027, 6, 9 + n % 5)], sender_id=f"rest:c{n}",
+                        starts_on=date(2027, 6, 1))
+    small = POLICY.with_changes(batch_size=7)
+    first, second = engine_for(db, recorder, policy=small), engine_for(db, recorder, policy=small)
+    day = date(2027, 6, 1)
+    while day <= date(2027, 6, 20):
+        for hour in (0, 7, 9, 13):
+            moment = local(day, hour, 10)
+            clock.set_clock(lambda moment=moment: moment)
+            # Interleaved claims: each engine takes one batch at a time.
+            first.close_days(moment), second.close_days(moment)
+            first.plan_recent(moment), second.plan_recent(moment)
+            while first.send_due(moment, max_batches=1).sent + second.send_due(moment, max_batches=1).sent:
+                pass
+        day += timedelta(days=1)
+    keys = [d.key for d in recorder.deliveries]
+    assert len(keys) == len(set(keys)) == sum(1 for r in rows(db) if r.status == "sent") == 90
+    assert {r.claimed_by for r in rows(db) if r.status == "sent"} == {first.name, second.name}
+
+
+def test_no_address_at_all_is_skipped_with_the_reason(db):
+    customer, loan = add_customer(db, 9)
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], starts_on=date(2027, 6, 1))
+    run_days(engine_for(db), date(2027, 6, 1), date(2027, 6, 10))
+    assert {(r.channel, r.status, r.outcome) for r in rows(db)} == {("none", "skipped", "no_channel")}
+    assert len(rows(db)) == 3
+
+
+def test_rasa_sender_says_the_response_on_the_named_output_channel(db):
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path, dict(request.url.params), request.content))
+        if "fail" in request.url.path:
+            return httpx.Response(503)
+        if "refuse" in request.url.path:
+            return httpx.Response(404, json={"message": "unknown"})
+        return httpx.Response(200, json={"tracker": {}, "messages": []})
+
+    sender = RasaSender(RasaApi("http://rasa.test", token="", transport=httpx.MockTransport(handler)))
+    delivery = Delivery(key="a1:i1:reminder_today:2027-06-09|telegram", customer_id=1, kind="reminder_today",
+                        sender_id="telegram:42", output_channel="telegram_secret",
+                        response="utter_followup_reminder_today", slots={"instalment_amount": "€ 100"})
+    sender.send(delivery)
+    (_, slots_path, slot_params, slot_body), (_, execute_path, execute_params, execute_body) = calls[:2]
+    assert slots_path == "/conversations/telegram:42/tracker/events" and "output_channel" not in slot_params
+    assert b"followup_key" in slot_body and b"a1:i1:reminder_today" in slot_body
+    assert execute_path == "/conversations/telegram:42/execute"
+    assert execute_params["output_channel"] == "telegram_secret"
+    assert b"utter_followup_reminder_today" in execute_body
+    calls.clear()
+    with pytest.raises(SendLater):
+        sender.send(Delivery(**{**delivery.__dict__, "sender_id": "rest:fail"}))
+    with pytest.raises(SendFailed):
+        sender.send(Delivery(**{**delivery.__dict__, "sender_id": "rest:refuse"}))
+    sender.close()
+
+
+def test_rasa_away_keeps_the_message_for_later_then_sends_it(db):
+    customer, loan = add_customer(db, 10, senders=["rest:later"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:later", starts_on=date(2027, 6, 1))
+    down = {"now": True}
+
+    class Flaky(RecordingSender):
+        def send(self, delivery):
+            if down["now"]:
+                raise SendLater("rasa unavailable: ConnectError")
+            super().send(delivery)
+
+    recorder = Flaky()
+    engine = engine_for(db, recorder)
+    run_days(engine, date(2027, 6, 1), date(2027, 6, 7))
+    row = next(r for r in rows(db) if r.kind == "reminder_before")
+    assert row.status == "pending" and row.outcome.startswith("retry") and row.facts["send_failures"] >= 1
+    down["now"] = False
+    run_days(engine, date(2027, 6, 8), date(2027, 6, 8))
+    row = next(r for r in rows(db) if r.kind == "reminder_before")
+    assert row.status == "sent" and len(recorder.deliveries) >= 1
+    assert all(d.key == row.key for d in recorder.deliveries if d.kind == "reminder_before")
+
+
+def test_sent_rows_keep_their_reasons_without_personal_data(db):
+    customer, loan = add_customer(db, 11, phone="+31611110000", senders=["rest:why"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:why", starts_on=date(2027, 6, 1))
+    run_days(engine_for(db), date(2027, 6, 1), date(2027, 6, 9))
+    for row in rows(db):
+        if row.status != "sent":
+            continue
+        assert row.rule.startswith("R23.") and row.policy_version == POLICY.version
+        text = repr(row.facts)
+        assert "+316" not in text and "Test 11" not in text and "rest:why" not in text
+        assert {"pressure_before", "pressure_limit", "channel", "attempt"} <= set(row.facts)
+
+
+def test_followup_rows_are_unique_per_key(db):
+    customer, loan = add_customer(db, 12, senders=["rest:u"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:u", starts_on=date(2027, 6, 1))
+    engine = engine_for(db)
+    moment = local(date(2027, 6, 5), 0, 10)
+    clock.set_clock(lambda: moment)
+    engine.tick(moment)
+    before = len(rows(db))
+    # Planning the same day again (a second engine, a retried pass) adds nothing.
+    from bot.followup import planner
+
+    with engine.session() as session, session.begin():
+        planner.plan_day(session, date(2027, 6, 5), moment, POLICY, first=True)
+    with engine.session() as session, session.begin():
+        planner.plan_day(session, date(2027, 6, 5), moment, POLICY, first=True)
+    assert len(rows(db)) == before
+    assert len({r.key for r in rows(db)}) == len(rows(db))
+    assert datetime.now(timezone.utc)  # the real clock is back after the test (autouse fixture)
+
+
+_ = FollowUp

@@ -1,0 +1,66 @@
+"""The simulator and the command line (issue 10 §5): the real engine, ledger and database on the
+injectable clock, behaviours drawn with the seed."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from bot.followup.__main__ import main
+from bot.followup.sending import read_recording
+from bot.followup.simulator import Simulation
+from bot.store.db import session_scope
+from bot.store.models import FollowUp, OutcomeEvent
+from tests.followup.helpers import add_arrangement, add_customer
+
+
+def test_a_simulated_half_year_pays_misses_opts_out_relapses_and_contacts_early(db):
+    simulation = Simulation(db, customers=120, months=6, seed=4, start=date(2027, 1, 4), wal=False)
+    simulation.setup()
+    summary = simulation.run()
+    kinds = summary.sent_by_kind
+    assert {"reminder_before", "reminder_today", "missed", "success", "aftercare", "preventive"} <= set(kinds)
+    assert summary.arrangements == 120 and summary.preventive_customers == 12
+    assert summary.arrangements_by_status["completed"] > 0 and summary.arrangements_by_status["broken"] > 0
+    assert summary.payments > 0 and summary.opt_outs > 0 and summary.relapses > 0
+    assert summary.skipped_by_reason["paid_already"] > 0
+    assert summary.duplicate_keys_db == 0 and summary.duplicate_keys_sent == 0
+    assert summary.recorded == sum(kinds.values())
+    with session_scope(db) as session:
+        contacted = session.execute(select(func.count()).select_from(OutcomeEvent)
+                                    .where(OutcomeEvent.kind == "contacted")).scalar_one()
+        kept = session.execute(select(func.count()).select_from(OutcomeEvent)
+                               .where(OutcomeEvent.kind == "instalment_paid")).scalar_one()
+    assert contacted == summary.recorded and kept == summary.payments
+    text = "\n".join(summary.lines())
+    assert "messages sent" in text and "duplicates: 0 keys twice in the database, 0 keys sent twice" in text
+
+
+def test_the_same_seed_gives_the_same_year(template_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("BETAALHULP_WEB_SECRET", "followup-tests-secret")
+    results = []
+    for run in (1, 2):
+        url = f"sqlite:///{tmp_path / f'same-{run}.db'}"
+        simulation = Simulation(url, customers=30, months=2, seed=9, payment_links=False, wal=False)
+        simulation.setup()
+        summary = simulation.run()
+        results.append((dict(summary.sent_by_kind), dict(summary.skipped_by_reason), summary.payments))
+    assert results[0] == results[1]
+
+
+def test_command_line_tick_and_simulate(db, tmp_path, capsys):
+    customer, loan = add_customer(db, 1, senders=["rest:cli"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:cli", starts_on=date(2027, 6, 1))
+    recording = tmp_path / "sent.jsonl"
+    for moment in ("2027-06-06T00:10", "2027-06-07T07:00"):
+        assert main(["tick", "--database", db, "--now", moment, "--sender", f"record:{recording}"]) == 0
+    assert "sent 1" in capsys.readouterr().out
+    (line,) = read_recording(recording)
+    assert line["response"] == "utter_followup_reminder_before" and line["output_channel"] == "rest"
+    with session_scope(db) as session:
+        assert session.execute(select(FollowUp.status).where(FollowUp.key == line["key"])).scalar_one() == "sent"
+    url = f"sqlite:///{tmp_path / 'sim.db'}"
+    assert main(["simulate", "--customers", "20", "--months", "1", "--seed", "2", "--database", url,
+                 "--no-payment-links"]) == 0
+    out = capsys.readouterr().out
+    assert "customers 22 (20 with an arrangement" in out and "0 keys sent twice" in out
