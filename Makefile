@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export ACTIONS_PORT ?= 5055
 export RASA_PORT ?= 5005
 
-.PHONY: install run test train validate seed clean system-deps
+.PHONY: install run test train validate seed clean system-deps demo-followup
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@python310=$$(scripts/find_python310.sh) && \
@@ -36,6 +36,13 @@ seed: install
 
 validate: install
 	$(PY) -m pytest -q tests/test_training_data.py
+
+# A year of follow-up for 300 simulated customers (numbers 9xxxxx) in the demo database, ending
+# today, so the console's follow-up page and the outcomes dashboard have something to show.
+demo-followup: seed
+	$(PY) -m bot.followup simulate --customers 300 --months 12 --seed 7 --no-payment-links \
+	  --start $$(date -d '12 months ago' +%F) \
+	  --database "$$($(PY) -c 'from bot.config import settings; print(settings().database_url)')"
 
 run: install $(MODEL) seed
 	scripts/run.sh

@@ -14,6 +14,7 @@ from bot import clock
 from bot.console.auth import Staff
 from bot.console.security import audit, guarded
 from bot.console.views import render
+from bot.followup import policy
 from bot.store.db import session_scope
 from bot.store.models import ChannelOptOut, Customer, FollowUp, Loan, RiskSignal
 
@@ -24,9 +25,17 @@ KIND_LABELS = {
 }
 SIGNAL_LABELS = {"bounced_debit": "incasso gestorneerd", "rising_overdraft": "roodstand loopt op",
                  "missed_payment_elsewhere": "betaling elders gemist"}
-# How heavily each signal weighs in the preventive list, and how long it counts.
-SIGNAL_WEIGHTS = {"bounced_debit": 2, "rising_overdraft": 2, "missed_payment_elsewhere": 3}
-SIGNAL_RECENT_DAYS = 90
+
+
+
+def signal_weights() -> dict[str, int]:
+    """How heavily each signal weighs in the list: the follow-up policy's weights (policy.yml)."""
+    return {kind: int(weight) for kind, weight in (policy.default().kind("preventive")["weights"] or {}).items()}
+
+
+def signal_max_age_days() -> int:
+    """How long a signal counts: as long as it can still lead to preventive contact."""
+    return int(policy.default().kind("preventive")["signal_max_age_days"])
 
 
 def _row(followup: FollowUp, number: str) -> dict:
@@ -49,7 +58,8 @@ def followup_lists(session: Session) -> tuple[list[dict], list[dict]]:
 
 def preventive_list(session: Session, today: date) -> list[dict]:
     """Customers with recent risk signals and no arrears, the heaviest signals first."""
-    since = today - timedelta(days=SIGNAL_RECENT_DAYS)
+    since = today - timedelta(days=signal_max_age_days())
+    weights = signal_weights()
     in_arrears = select(Loan.customer_id).where(Loan.arrears_cents > 0)
     rows = session.execute(
         select(RiskSignal.customer_id, RiskSignal.kind, RiskSignal.observed_on, Customer.customer_number)
@@ -59,7 +69,7 @@ def preventive_list(session: Session, today: date) -> list[dict]:
     for customer_id, kind, observed_on, number in rows:
         entry = found[customer_id]
         entry["customer_number"] = number
-        entry["score"] += SIGNAL_WEIGHTS.get(kind, 1)
+        entry["score"] += weights.get(kind, 1)
         entry["signals"][SIGNAL_LABELS.get(kind, kind)] += 1
         entry["last_seen"] = max(filter(None, (entry["last_seen"], observed_on)))
     if not found:

@@ -361,6 +361,8 @@ Index("ix_follow_ups_instalment_kind", FollowUp.instalment_id, FollowUp.kind)  #
 Index("ix_instalments_status_due", Instalment.status, Instalment.due_on)
 Index("ix_instalments_status", Instalment.status, Instalment.arrangement_id)
 Index("ix_instalments_due_logged", Instalment.due_logged, Instalment.due_on)
+# A paid webhook finds its instalment by the payment (migration 0009).
+Index("ix_instalments_payment_public_id", Instalment.payment_public_id)
 
 
 class FollowUpDay(Base):

@@ -53,3 +53,15 @@ def test_seed_gives_fatima_her_bounced_debits_as_risk_signals(tmp_path):
         signals = session.execute(select(Customer.customer_number, RiskSignal.kind, RiskSignal.observed_on)
                                   .join(RiskSignal.customer).order_by(RiskSignal.observed_on)).all()
     assert signals == [("100005", "bounced_debit", date(2026, 10, 25)), ("100005", "bounced_debit", date(2026, 11, 15))]
+
+
+def test_the_migrations_build_exactly_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.store.models import Base
+
+    url = f"sqlite:///{tmp_path / 'match.db'}"
+    upgrade(url)
+    with engine_for(url).connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

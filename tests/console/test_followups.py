@@ -48,7 +48,7 @@ def test_fatima_is_on_the_preventive_list_and_customers_in_arrears_are_not(agent
     assert "100002" not in preventive  # in arrears: that is the normal conversation, not prevention
 
 
-def test_the_preventive_list_puts_the_heaviest_signals_first_and_shows_contact_and_opt_out(database):
+def test_the_preventive_list_weighs_signals_as_the_policy_does_and_shows_contact_and_opt_out(database):
     today = date(2026, 11, 23)
     with session_scope() as session:
         sanne = session.execute(select(Customer).where(Customer.customer_number == "100001")).scalar_one()
@@ -62,9 +62,10 @@ def test_the_preventive_list_puts_the_heaviest_signals_first_and_shows_contact_a
     add_followup("p:1", "100005", "sent", kind="preventive")
     with session_scope() as session:
         rows = preventive_list(session, today)
-    assert [r["customer_number"] for r in rows] == ["100001", "100005"]
-    assert rows[0]["score"] == 5 and rows[0]["opted_out"] == ["sms"] and rows[0]["contacted_at"] is None
-    assert rows[1]["contacted_at"] is not None
+    # weights from policy.yml: bounced debit 3 (Fatima has two: 6), missed elsewhere 3 + overdraft 2 (5)
+    assert [(r["customer_number"], r["score"]) for r in rows] == [("100005", 6), ("100001", 5)]
+    assert rows[1]["opted_out"] == ["sms"] and rows[1]["contacted_at"] is None
+    assert rows[0]["contacted_at"] is not None
 
 
 def test_the_page_needs_a_login(client):
