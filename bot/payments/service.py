@@ -12,7 +12,6 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
@@ -165,9 +164,13 @@ def _reduce_arrears(session: Session, loan_id: int, paid_cents: int) -> int:
 INSTALMENT_KEY = re.compile(r"^instalment:([0-9]{1,12})(?::|$)")
 
 
-def _count_for_instalment(session: Session, payment: Payment, paid_cents: int, at: datetime) -> None:
-    """A payment asked for an arrangement's instalment (the plan page) counts towards it, in the
-    transaction that moved the payment to paid, so only the one webhook that won counts it.
+# Arrangements whose instalments are the regular term plus a part of the arrears (bot/policy
+# schedule lines): a payment covers the month's own term first, and only the rest is arrears.
+TERM_INCLUDED = ("payment_arrangement", "partial_payment")
+
+
+def _instalment_of(session: Session, payment: Payment) -> Instalment | None:
+    """The instalment a payment was asked for (the plan page, the follow-up engine), locked.
 
     The instalment names its latest payment; an earlier one of its payments that is paid late is
     found by its idempotency key (`instalment:<id>`, `instalment:<id>:after:<public id>`)."""
@@ -176,17 +179,28 @@ def _count_for_instalment(session: Session, payment: Payment, paid_cents: int, a
     if instalment is None:
         match = INSTALMENT_KEY.match(payment.idempotency_key or "")
         if match is None:
-            return
+            return None
         instalment = session.execute(select(Instalment).where(Instalment.id == int(match.group(1)))
                                      .with_for_update()).scalar_one_or_none()
         if instalment is None:
-            return
+            return None
     if instalment.arrangement.customer_id != payment.customer_id:
         log.warning("payment %s names instalment %s of another customer: not counted", payment.public_id,
                     instalment.id)
-        return
-    if ledger.record_payment(session, instalment, paid_cents, at):
-        log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)
+        return None
+    return instalment
+
+
+def arrears_share(instalment: Instalment | None, term_cents: int, paid_cents: int) -> int:
+    """How much of a payment goes to the arrears. For an instalment that includes the regular
+    term, the term is covered first (it would otherwise fall behind itself); counted over what
+    the instalment already received, so partial payments add up to the same total."""
+    if instalment is None or instalment.arrangement.solution not in TERM_INCLUDED:
+        return paid_cents
+    term = min(term_cents, instalment.amount_cents)
+    before = max(0, instalment.paid_cents - term)
+    after = max(0, instalment.paid_cents + paid_cents - term)
+    return after - before
 
 
 def apply_status(session: Session, payment: Payment, provider_status: ProviderStatus) -> Outcome:
@@ -209,8 +223,14 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
         return Outcome(False, payment.status, payment.status)
     reduced = 0
     if new == "paid" and provider_status.amount_paid_cents > 0:
-        reduced = _reduce_arrears(session, payment.loan_id, provider_status.amount_paid_cents)
-        _count_for_instalment(session, payment, provider_status.amount_paid_cents, now)
+        paid = provider_status.amount_paid_cents
+        instalment = _instalment_of(session, payment)
+        term = session.execute(select(Loan.monthly_term_cents).where(Loan.id == payment.loan_id)).scalar_one()
+        share = arrears_share(instalment, term, paid)
+        reduced = _reduce_arrears(session, payment.loan_id, share) if share > 0 else 0
+        # Counted in the transaction that moved the payment to paid: only the webhook that won counts.
+        if instalment is not None and ledger.record_payment(session, instalment, paid, now):
+            log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)
     session.refresh(payment)
     log.info("payment %s moved from open to %s", payment.public_id, new)
     return Outcome(True, "open", new, reduced)

@@ -216,7 +216,9 @@ def test_a_replayed_paid_webhook_counts_once(database, plan, local):
     row = instalments(database, plan)[0]
     assert (row.status, row.paid_cents) == ("paid", 25000) and row.paid_at is not None
     assert len(outcome_events(database, "instalment_paid")) == 1
-    assert loan_state(database, payment(database, public_id).loan_id) == (50000, 2)
+    # this instalment is exactly the regular term (EUR 250): it keeps the loan from falling further
+    # behind, and none of it is arrears
+    assert loan_state(database, payment(database, public_id).loan_id) == (75000, 3)
     with pytest.raises(PlanRefused) as refused:
         ask(database, plan, first.id, local)
     assert refused.value.reason == "paid"
@@ -310,7 +312,8 @@ def test_an_instalment_larger_than_the_arrears_can_be_paid(database, fixed_clock
     pay_on_the_test_page(database, local, public_id)
     assert (instalments(database, arrangement)[0].status, instalments(database, arrangement)[0].paid_cents) == (
         "paid", 28000)
-    assert loan_state(database, payment(database, public_id).loan_id) == (0, 0)  # never below 0
+    # the term (EUR 210) first, the catch-up (EUR 70) off the arrears: EUR 140 and one term behind
+    assert loan_state(database, payment(database, public_id).loan_id) == (14000, 1)
 
 
 def test_a_payment_the_follow_up_engine_asked_is_found_and_counted(database, plan, local):
@@ -365,3 +368,28 @@ def test_a_double_click_makes_one_payment(database, plan):
     assert made[0] == made[1]
     with session_scope(database) as session:
         assert len(session.execute(select(Payment.id)).all()) == 1
+
+
+def test_partial_payments_of_an_instalment_take_off_the_same_arrears_as_one_payment(database, fixed_clock, local):
+    """EUR 280 = term 210 + catch-up 70, paid as 100 and 180: 0 and then 70 off the arrears."""
+    arrangement = make_arrangement(database, "100001", amounts=(280, 280), due=DUE[:2])
+    first = instalments(database, arrangement)[0]
+    part = ask(database, arrangement, first.id, local)
+    pay_on_the_test_page(database, local, part, 10000)
+    assert loan_state(database, payment(database, part).loan_id) == (21000, 1)
+    rest = ask(database, arrangement, first.id, local)
+    pay_on_the_test_page(database, local, rest)
+    assert loan_state(database, payment(database, rest).loan_id) == (14000, 1)
+    assert instalments(database, arrangement)[0].status == "paid"
+
+
+def test_a_remission_instalment_goes_wholly_to_the_arrears(database, fixed_clock, local):
+    with session_scope(database) as session:
+        customer = session.execute(select(Customer).where(Customer.customer_number == "100004")).scalar_one()
+        arrangement = ledger.start_arrangement(
+            session, customer=customer, loan=customer.loans[0], contact_person="Anouk", starts_on=TODAY,
+            offer={"solution": "remission_arrangement", "policy_version": "test",
+                   "schedule": [{"due": DUE[0].isoformat(), "amount": 50}]}).id
+    public_id = ask(database, arrangement, instalments(database, arrangement)[0].id, local)
+    pay_on_the_test_page(database, local, public_id)
+    assert loan_state(database, payment(database, public_id).loan_id) == (37000 - 5000, 2)
