@@ -344,11 +344,15 @@ def plan_success(plan: Plan, since: datetime) -> None:
     if "success" not in plan.policy.kinds:
         return
     policy, session = plan.policy, plan.session
-    paid_rows = session.execute(select(Instalment.arrangement_id, func.max(Instalment.paid_at))
-                                .where(Instalment.paid_at >= since).group_by(Instalment.arrangement_id)).all()
-    if not paid_rows:
+    # The newest payment per arrangement, taken in Python: with GROUP BY in SQL, SQLite walks every
+    # instalment in arrangement order instead of the few paid since (the paid_at index).
+    last_paid: dict[int, datetime] = {}
+    for arrangement_id, paid_at in session.execute(select(Instalment.arrangement_id, Instalment.paid_at)
+                                                   .where(Instalment.paid_at >= since)):
+        if arrangement_id not in last_paid or paid_at > last_paid[arrangement_id]:
+            last_paid[arrangement_id] = paid_at
+    if not last_paid:
         return
-    last_paid = {a: p for a, p in paid_rows}
     arrangements = session.execute(
         select(Arrangement.id, Arrangement.customer_id, Arrangement.sender_id, Arrangement.contact_person,
                Arrangement.status)
