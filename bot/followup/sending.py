@@ -63,12 +63,16 @@ class RasaSender:
         if self.send_key_slot:
             slots[KEY_SLOT] = delivery.key
         try:
-            self._loop.run_until_complete(self.api.utter(delivery.sender_id, delivery.response, slots,
-                                                         output_channel=delivery.output_channel))
+            result = self._loop.run_until_complete(self.api.utter(delivery.sender_id, delivery.response, slots,
+                                                                  output_channel=delivery.output_channel))
         except RasaUnavailable as error:
             raise SendLater(f"rasa unavailable: {error}") from error
         except httpx.HTTPStatusError as error:
             raise SendFailed(f"rasa refused: status {error.response.status_code}") from error
+        if isinstance(result, dict) and "messages" in result:
+            # Rasa answers with the messages only when no connected channel took them (a channel
+            # not configured on this server, or REST, which cannot push): nobody was reached.
+            raise SendFailed(f"no connected channel: {delivery.output_channel}")
 
     def close(self) -> None:
         self._loop.close()

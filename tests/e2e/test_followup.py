@@ -74,3 +74,16 @@ def test_a_rating_asked_through_rasa_is_stored_as_an_outcome_event(stack, sender
     assert "Dank je wel voor je cijfer" in reply or "Bedankt" in reply
     assert ("satisfaction_answered", "after_handover", 4) in events_of(stack, sender)
     assert stack.slots(sender)["awaiting_satisfaction"] is False
+
+
+def test_a_follow_up_to_a_channel_that_cannot_push_is_failed_not_sent(stack, sender):
+    """The real Rasa answers with the messages itself when no connected channel took them (REST
+    cannot push): the engine's sender must not count that as reaching the customer."""
+    from bot.followup.sending import Delivery, RasaSender, SendFailed
+
+    rasa_sender = RasaSender(RasaApi(base_url=stack.rasa_url, token=stack.token))
+    delivery = Delivery(key=f"test:{sender}|rest", customer_id=1, kind="preventive", sender_id=f"rest:{sender}",
+                        output_channel="rest", response="utter_followup_preventive")
+    with pytest.raises(SendFailed, match="no connected channel"):
+        rasa_sender.send(delivery)
+    rasa_sender.close()

@@ -264,7 +264,10 @@ def test_rasa_sender_says_the_response_on_the_named_output_channel(db):
             return httpx.Response(503)
         if "refuse" in request.url.path:
             return httpx.Response(404, json={"message": "unknown"})
-        return httpx.Response(200, json={"tracker": {}, "messages": []})
+        if "collect" in request.url.path:
+            # what Rasa answers when no connected channel took the message
+            return httpx.Response(200, json={"tracker": {}, "messages": [{"text": "..."}]})
+        return httpx.Response(200, json={"tracker": {}})
 
     sender = RasaSender(RasaApi("http://rasa.test", token="", transport=httpx.MockTransport(handler)))
     delivery = Delivery(key="a1:i1:reminder_today:2027-06-09|telegram", customer_id=1, kind="reminder_today",
@@ -282,6 +285,8 @@ def test_rasa_sender_says_the_response_on_the_named_output_channel(db):
         sender.send(Delivery(**{**delivery.__dict__, "sender_id": "rest:fail"}))
     with pytest.raises(SendFailed):
         sender.send(Delivery(**{**delivery.__dict__, "sender_id": "rest:refuse"}))
+    with pytest.raises(SendFailed, match="no connected channel"):
+        sender.send(Delivery(**{**delivery.__dict__, "sender_id": "rest:collect", "output_channel": "rest"}))
     sender.close()
 
 
