@@ -9,16 +9,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SafeAction
 from bot import cases
+from bot.parsing.numbers import number_word_value
 from bot.store.db import session_scope
 
-WORDS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5}
 CONTEXTS = ("after_solution", "after_handover")
 
 
 def score_of(text: str | None) -> int | None:
     """1 to 5 from "4", "een 4", "4 sterren", "vier"; None for anything else or two numbers."""
     words = re.findall(r"\w+", (text or "").lower())
-    found = {int(w) for w in words if w.isdigit()} | {WORDS[w] for w in words if w in WORDS and w != "een"}
+    # "een" is usually the article ("een 4"); alone it is the score 1.
+    found = {int(w) for w in words if w.isdigit()} | {
+        value for w in words if w != "een" and (value := number_word_value(w)) is not None}
     if not found and words == ["een"]:
         found = {1}
     return found.pop() if len(found) == 1 and next(iter(found)) in range(1, 6) else None

@@ -36,11 +36,16 @@ def latest_case(session: Session, sender_id: str) -> Case | None:
 SEGMENTED = ("verified", "handed_over", "solution_accepted")
 
 
+def main_loan(session: Session, customer_id: int) -> Loan | None:
+    """The customer's loan with the most arrears: the one a case is about."""
+    return session.execute(select(Loan).where(Loan.customer_id == customer_id)
+                           .order_by(Loan.arrears_cents.desc(), Loan.id).limit(1)).scalar_one_or_none()
+
+
 def log(session: Session, case: Case, kind: str, **fields: Any) -> None:
     """An outcome event about this case (R21), with who and where filled in from the case."""
     if kind in SEGMENTED and case.customer_id is not None and "segment" not in fields:
-        loan = session.execute(select(Loan).where(Loan.customer_id == case.customer_id)
-                               .order_by(Loan.arrears_cents.desc(), Loan.id).limit(1)).scalar_one_or_none()
+        loan = main_loan(session, case.customer_id)
         if loan is not None:
             fields["segment"] = ledger.case_segment(session.get(Customer, case.customer_id), loan, case)
     events.record(session, kind, customer_id=case.customer_id, case_id=case.id, channel=case.channel, **fields)
@@ -53,8 +58,7 @@ def agree(session: Session, case: Case, loan_reference: str | None = None) -> Ar
     if loan_reference is not None:
         loan = session.execute(select(Loan).where(Loan.reference == loan_reference)).scalar_one()
     else:
-        loan = session.execute(select(Loan).where(Loan.customer_id == case.customer_id)
-                               .order_by(Loan.arrears_cents.desc(), Loan.id).limit(1)).scalar_one()
+        loan = main_loan(session, case.customer_id)
     customer = session.get(Customer, loan.customer_id)
     arrangement = ledger.start_arrangement(session, customer=customer, loan=loan, offer=case.offer or {},
                                            contact_person=contact_person_for(customer.id), case=case)
