@@ -52,6 +52,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
 from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
+from bot.rasa_ext.tracker_store import retrieve_session
 
 logger = logging.getLogger(__name__)
 
@@ -273,10 +274,14 @@ class WidgetInput(InputChannel):
             return "body must be a JSON object"
         return body
 
-    async def _tracker(self, request: Request, sender_id: str):
+    async def _tracker(self, request: Request, sender_id: str, whole_session: bool = False):
+        """The conversation as Rasa reads it for a turn (the newest events: enough for the replies
+        to a message just sent), or the whole session (the history the widget shows)."""
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
             return None
+        if whole_session:
+            return await retrieve_session(agent.tracker_store, sender_id)
         return await agent.tracker_store.retrieve(sender_id)
 
     async def _read_after_push(self, request: Request, sender_id: str):
@@ -284,8 +289,8 @@ class WidgetInput(InputChannel):
         agent = getattr(request.app.ctx, "agent", None)
         if agent is not None and getattr(agent, "lock_store", None) is not None:
             async with agent.lock_store.lock(sender_id):
-                return await self._tracker(request, sender_id)
-        return await self._tracker(request, sender_id)
+                return await self._tracker(request, sender_id, whole_session=True)
+        return await self._tracker(request, sender_id, whole_session=True)
 
     def _remember(self, key: str, answer: dict) -> None:
         self._answered[key] = answer
@@ -380,7 +385,7 @@ class WidgetInput(InputChannel):
             if not isinstance(wait, bool):
                 return self._problem(request, 400, "'wait' must be true or false")
             sender_id = sender_id_for(session_id)
-            tracker = await self._tracker(request, sender_id)
+            tracker = await self._tracker(request, sender_id, whole_session=True)
             found = conversation(tracker.events, float(since)) if tracker is not None else []
             if not found and wait:
                 if self.hub.waiting(sender_id) >= MAX_WAITERS_PER_SESSION:

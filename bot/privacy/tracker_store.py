@@ -49,6 +49,10 @@ def delete_conversations(engine: Engine, sender_ids: list[str]) -> int:
     if not sender_ids or not has_events_table(engine):
         return 0
     with engine.begin() as connection:
+        if inspect(connection).has_table("tracker_checkpoints"):
+            # A checkpoint holds slot values of the conversation (bot/rasa_ext/checkpoints.py).
+            connection.execute(text("DELETE FROM tracker_checkpoints WHERE sender_id IN :ids")
+                               .bindparams(_expanding("ids")), {"ids": list(sender_ids)})
         return connection.execute(text("DELETE FROM events WHERE sender_id IN :ids")
                                   .bindparams(_expanding("ids")), {"ids": list(sender_ids)}).rowcount
 

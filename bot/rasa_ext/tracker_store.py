@@ -17,14 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from typing import Any, Iterable, Iterator, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs, is_postgresql_url
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.parsing import parse_birth_date
+from bot.rasa_ext import checkpoints
 
 logger = logging.getLogger(__name__)
 PLACEHOLDER = "[geboortedatum]"
@@ -131,27 +134,75 @@ def _postgres_engine_kwargs(url) -> dict:
     return {**kwargs, "connect_args": connect_args, "pool_pre_ping": True}
 
 
+# Events a tracker holds at most before a checkpoint shortens it (bot/rasa_ext/checkpoints.py);
+# 0 reads whole sessions, as Rasa does.
+WINDOW = int(os.environ.get("BETAALHULP_TRACKER_WINDOW") or 150)
+CHECKPOINTS = sa.Table(
+    "tracker_checkpoints", sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    # The newest stored event the checkpoint stands for (with every event of the session before it).
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+    sa.Column("length", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, window: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if is_postgresql_url(self.engine.url):
             url = self.engine.url
             self.engine.dispose()
             self.engine = sa.create_engine(url, **_postgres_engine_kwargs(url))
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.window = WINDOW if window is None else int(window)
+        CHECKPOINTS.create(self.engine, checkfirst=True)
 
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool, windowed: bool = True
                         ) -> Optional[DialogueStateTracker]:
         """Rasa's `SQLTrackerStore._retrieve`, faster: only the `data` column is read (no ORM object
         per row) and event classes are resolved once (`deserialise_events`). Same rows, same order,
-        same tracker."""
+        same tracker. The current session starts from its newest checkpoint when it has one."""
+        if not self.domain:
+            return None
         with self.session_scope() as session:
+            if windowed and not fetch_events_from_all_sessions and self.window:
+                events = self._from_checkpoint(session, sender_id)
+                if events is not None:
+                    return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
                                      ).with_entities(self.SQLEvent.data).all()
-        if not self.domain or not rows:
+        if not rows:
             return None
         events = deserialise_events(json.loads(data) for (data,) in rows)
         return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+
+    def _from_checkpoint(self, session, sender_id: str) -> Optional[list[Event]]:
+        """The newest checkpoint and the events stored after it; None without a checkpoint or when
+        a new session began after it (then the session is read as Rasa reads it)."""
+        found = session.execute(sa.select(CHECKPOINTS.c.last_event_id, CHECKPOINTS.c.length, CHECKPOINTS.c.data)
+                                .where(CHECKPOINTS.c.sender_id == sender_id)
+                                .order_by(CHECKPOINTS.c.last_event_id.desc()).limit(1)).first()
+        if found is None:
+            return None
+        table = self.SQLEvent.__table__
+        rows = session.execute(sa.select(table.c.type_name, table.c.data)
+                               .where(table.c.sender_id == sender_id, table.c.id > found.last_event_id)
+                               .order_by(table.c.id)).all()
+        if any(type_name == SessionStarted.type_name for type_name, _ in rows):
+            return None
+        events = deserialise_events(json.loads(found.data)) + deserialise_events(json.loads(data) for _, data in rows)
+        checkpoints.mark(events, found.last_event_id, found.length)
+        return events
+
+    async def retrieve_session(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The whole current session, never shortened by a checkpoint (the widget's history)."""
+        try:
+            return await self._retrieve(sender_id, False, windowed=False)
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            _unavailable(error)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         try:
@@ -172,16 +223,66 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             _unavailable(error)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        # One transaction: the turn's events are all written or none are.
+        """Rasa's `SQLTrackerStore.save` (the new events, redacted), and a new checkpoint when the
+        tracker has grown past the window; all in one transaction: written wholly or not at all."""
         try:
-            await super().save(tracker)
+            await self.stream_events(tracker)
+            with self.session_scope() as session:
+                stored, first_new = self._as_stored(session, tracker)
+                rows = [self._row(tracker.sender_id, event) for event in stored[first_new:]]
+                session.add_all(rows)
+                if rows and self.window and len(stored) - checkpoints.session_start(stored) > self.window:
+                    session.flush()  # the new events' ids
+                    self._checkpoint(session, tracker.sender_id, stored, rows[-1].id)
+                session.commit()
         except (sa.exc.SQLAlchemyError, OSError) as error:
             _unavailable(error)
 
-    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                             intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             action_name=data.get("name"), data=json.dumps(data))
+
+    def _checkpoint(self, session, sender_id: str, stored: list[Event], last_event_id: int) -> None:
+        compacted = checkpoints.compact(stored, self.domain.slots, checkpoints.keep_for(self.window))
+        if compacted is None:
+            return  # inside a long form: the next save tries again
+        session.execute(CHECKPOINTS.delete().where(CHECKPOINTS.c.sender_id == sender_id))
+        session.execute(CHECKPOINTS.insert().values(
+            sender_id=sender_id, last_event_id=last_event_id, length=len(compacted),
+            data=json.dumps([event.as_dict() for event in compacted]), created_at=time.time()))
+
+    def _as_stored(self, session, tracker: DialogueStateTracker) -> tuple[list[Event], int]:
+        """The tracker's events as the database holds them (new ones redacted) and where the new
+        ones begin."""
         events = list(tracker.events)
+        marker = checkpoints.marker_of(events)
+        if marker is not None:
+            last_event_id, length = marker
+            table = self.SQLEvent.__table__
+            after = session.execute(sa.select(sa.func.count()).select_from(table).where(
+                table.c.sender_id == tracker.sender_id, table.c.id > last_event_id)).scalar_one()
+            first_new = length + after
+        else:
+            first_new = len(events) - sum(1 for _ in super()._additional_events(session, tracker))
         secret_answers = _answers_to_secret_questions(events)
-        first_new = len(events) - sum(1 for _ in super()._additional_events(session, tracker))
         for position in range(first_new, len(events)):
-            event = events[position]
-            yield redacted(event) if needs_redaction(position, event, secret_answers) else event
+            if needs_redaction(position, events[position], secret_answers):
+                events[position] = redacted(events[position])
+        return events, first_new
+
+    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        stored, first_new = self._as_stored(session, tracker)
+        return iter(stored[first_new:])
+
+
+async def retrieve_session(tracker_store: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+    """The whole current session, through the wrappers Rasa puts around our store (a store that
+    is not ours reads as it always does)."""
+    store = tracker_store
+    while store is not None and not isinstance(store, RedactingSQLTrackerStore):
+        store = getattr(store, "_tracker_store", None)
+    if store is None:
+        return await tracker_store.retrieve(sender_id)
+    return await store.retrieve_session(sender_id)

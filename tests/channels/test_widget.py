@@ -14,11 +14,12 @@ import requests
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot.channels import widget as widget_module
 from bot.channels.guard import MAX_TEXT_LENGTH
 from bot.channels.widget import MAX_BODY_BYTES, RateLimit, SessionError, WidgetInput, WidgetSessions, conversation
+from bot.rasa_ext.tracker_store import RedactingSQLTrackerStore
 
 ORIGIN = "http://localhost:8080"
 RESPONSES = {"utter_message_too_long": "Dat bericht is te lang.",
@@ -57,6 +58,7 @@ class TrackerAgent:
                 await message.output_channel.send_response(message.sender_id, dict(reply))
                 data = {k: v for k, v in reply.items() if k != "text"}
                 tracker.update(BotUttered(reply.get("text"), data=data))
+            tracker.update(ActionExecuted("action_listen"))
             await self.tracker_store.save(tracker)
 
     async def push(self, sender_id: str, output_channel, text: str) -> None:
@@ -215,6 +217,21 @@ def test_buttons_images_and_links_are_carried(app):
     assert app.agent.messages[-1].text == "qr"
     history = call(app, "messages", {"token": token, "since": 0}).json()["messages"]
     assert [m["text"] for m in history if m["from"] == "user"] == ["ik wil betalen", "QR-code"]
+
+
+def test_after_a_reload_a_long_conversation_shows_all_of_it(app, tmp_path):
+    # Our SQL store reads a long session for a turn from its newest checkpoint (issue 7); the
+    # history the widget shows is still the whole session.
+    app.agent.tracker_store = RedactingSQLTrackerStore(domain=app.agent.domain, dialect="sqlite",
+                                                       db=str(tmp_path / "tracker.db"), window=40)
+    token = new_token(app)
+    for n in range(25):  # within the widget's 30 messages a minute
+        app.agent.replies = [{"text": f"antwoord {n}"}]
+        assert [m["text"] for m in say(app, token, f"vraag {n}")["messages"]] == [f"antwoord {n}"]
+    sender = app.agent.messages[-1].sender_id
+    assert len(asyncio.run(app.agent.tracker_store.retrieve(sender)).events) < 50  # shortened for a turn
+    history = call(app, "messages", {"token": token, "since": 0}).json()["messages"]
+    assert [m["text"] for m in history] == [text for n in range(25) for text in (f"vraag {n}", f"antwoord {n}")]
 
 
 def test_history_ids_are_stable_and_since_returns_only_newer_messages(app):
