@@ -51,6 +51,18 @@ class Slot:
 class Phrase:
     source: str
     slots: tuple[Slot, ...]
+    # First letters a match can start with (None: any). A plain, exact or prefix word only ever
+    # matches a token with its own first letter (typos keep the first letter too), and most
+    # phrases fail on their first word: checking the letter first makes signal detection on a
+    # message several times faster (issue 7).
+    starts: frozenset[str] | None = None
+
+
+def _first_letters(slots: tuple[Slot, ...]) -> frozenset[str] | None:
+    first = slots[0]
+    if first.optional or any(p.mode not in ("plain", "exact", "prefix") for p in first.options):
+        return None
+    return frozenset(p.word[0] for p in first.options)
 
 
 def _word_pattern(raw: str) -> WordPattern:
@@ -88,7 +100,7 @@ def compile_phrase(source: str) -> Phrase:
     if not slots or slots[0].gap or slots[-1].gap or slots[0].end or any(
             s.end for s in slots[:-1]):
         raise ValueError(f"lexicon term must start and end with a word: {source!r}")
-    return Phrase(source, tuple(slots))
+    return Phrase(source, tuple(slots), _first_letters(tuple(slots)))
 
 
 def _plain(word: str, token: str, no_typo: frozenset[str]) -> bool:
@@ -154,7 +166,10 @@ def find_matches(phrase: Phrase | str, tokens: tuple[str, ...],
     '...' gap stepped over, which negation must still see ("er ligt geen beslag")."""
     if isinstance(phrase, str):
         phrase = compile_phrase(phrase)
+    starts = phrase.starts
     for start in range(len(tokens)):
+        if starts is not None and tokens[start][:1] not in starts:
+            continue
         match = next(_match_from(phrase.slots, 0, tokens, start, no_typo), None)
         if match is not None and match[0] > start:
             yield start, match[0], match[1]

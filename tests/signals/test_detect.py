@@ -165,3 +165,28 @@ def test_labelled_set_scores():
     for name in SIGNAL_NAMES:
         assert result[name].precision >= 0.9, name
         assert result[name].recall >= 0.8, name
+
+
+def test_the_first_letter_filter_never_changes_a_match():
+    # compile_phrase records which first letters a match can start with, and find_matches skips
+    # other tokens (issue 7: detection on every message got five times faster). Every term of the
+    # signal and cause lexicons, over every labelled message, matches as without the filter.
+    import dataclasses
+
+    from bot.causes.classify import _rules
+    from bot.language.patterns import compile_phrase, find_matches
+    from bot.signals.detect import _lexicon
+
+    categories, no_typo, _ = _lexicon()
+    terms = {t for c in categories for t in c.terms + c.excludes}
+    rules = _rules()
+    terms |= {t for group in (rules.terms, rules.excludes) for ts in group.values() for t in ts}
+    messages = [tokenize(e.text) for e in load_examples(LABELLED)]
+    filtered = 0
+    for term in sorted(terms):
+        phrase = compile_phrase(term)
+        unfiltered = dataclasses.replace(phrase, starts=None)
+        filtered += phrase.starts is not None
+        for tokens in messages:
+            assert list(find_matches(phrase, tokens, no_typo)) == list(find_matches(unfiltered, tokens, no_typo)), term
+    assert filtered > len(terms) // 2
