@@ -17,6 +17,7 @@ SECRET = "scale-test-action-secret"
 
 RASA_LOCK_STORE = """
 action_endpoint:
+  enable_selective_domain: true
   url: ${BETAALHULP_ACTIONS_URL}
   headers:
     X-Betaalhulp-Action-Secret: ${BETAALHULP_ACTION_SECRET}
