@@ -41,6 +41,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot import clock
 from bot.followup import calendar, ledger, planner, rules
+from bot.followup.context import Context
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import Delivery, Sender, SendFailed, SendLater
@@ -50,8 +51,6 @@ from bot.outcomes import events
 from bot.store.db import engine_for
 from bot.store.models import (
     Arrangement,
-    ChannelOutbound,
-    ChannelSender,
     Customer,
     FollowUp,
     FollowUpDay,
@@ -68,7 +67,6 @@ if "contacted" not in events.KINDS:  # pragma: no cover
 
 F = FollowUp.__table__.c
 LINK_KINDS = ("reminder_before", "reminder_today", "missed")
-WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
 
 
 # -- database --------------------------------------------------------------------------------------------
@@ -101,13 +99,6 @@ def database(url: str, wal: bool = False) -> SqlEngine:
     return engine
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything the engine stores is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 # -- payment links -------------------------------------------------------------------------------------
 class PaymentLinks:
     """The iDEAL link and QR for an instalment (bot.payments.service.request_payment with the key
@@ -138,6 +129,11 @@ def plan_page_link(arrangement_id: int) -> str | None:
     except ImportError:  # pragma: no cover - the plan page is another part of issue 10
         return None
     return plan_link(arrangement_id)
+
+
+# The claimed rows of a batch that this engine still holds.
+_CLAIMED = select(FollowUp.__table__).where(F.id.in_(planner.ids_param()), F.status == "sending",
+                                            F.claimed_by == bindparam("me"))
 
 
 # -- reports ----------------------------------------------------------------------------------------------
@@ -360,21 +356,23 @@ class Engine:
         policy = self.policy
         today = calendar.local_today(now)
         with self.session() as session, session.begin():
-            rows = [dict(r._mapping) for r in session.execute(
-                select(FollowUp.__table__).where(F.id.in_(ids), F.status == "sending", F.claimed_by == self.name))]
+            rows = [r._asdict() for r in session.execute(_CLAIMED, {"ids": ids, "me": self.name})]
             if not rows:
                 return []
-            context = _Context.load(session, rows, now, policy, self.name)
+            context = Context.load(session, rows, now, policy, whatsapp_templates())
             sends: list[_Send] = []
             skips: list[dict] = []
             defers: list[dict] = []
             fallbacks: list[dict] = []
             contacts = context.contacts
             quiet_until = rules.quiet_now(now, policy)
-            order = sorted(rows, key=lambda r: (r["customer_id"], policy.kind(r["kind"]).priority
-                                                if r["kind"] in policy.kinds else 99, r["not_before"], r["id"]))
+            priority = {name: spec.priority for name, spec in policy.kinds.items()}
+            order = sorted(rows, key=lambda r: (r["customer_id"], priority.get(r["kind"], 99), r["not_before"], r["id"]))
+            # The same for every row; only the response differs.
+            refusal_checks = {"opted_out": context.book.opted_out, "window_open": context.window_open,
+                              "templated": context.templated, "policy": policy}
             for row in order:
-                facts = dict(row["facts"] or {})
+                facts = row["facts"] or {}  # the row's own copy, read from the database just now
                 kind = row["kind"]
                 instalment = context.instalments.get(row["instalment_id"])
                 arrangement = context.arrangements.get(row["arrangement_id"])
@@ -393,13 +391,13 @@ class Engine:
                     report.deferred["quiet_hours"] += 1
                     continue
                 customer_contacts = contacts[row["customer_id"]]
-                if not rules.pressure_allows(customer_contacts, now, policy):
+                pressure = rules.pressure_count(customer_contacts, now, policy)
+                if pressure >= policy.max_messages:  # rules.pressure_allows, counted once for the facts too
                     until = calendar.next_allowed(rules.pressure_frees_at(customer_contacts, now, policy), policy)
                     defers.append({"b_id": row["id"], "b_not_before": until, "b_outcome": "deferred:pressure"})
                     report.deferred["pressure"] += 1
                     continue
-                checks = {"response": row["response"], "opted_out": context.book.opted_out,
-                          "window_open": context.window_open, "templated": context.templated, "policy": policy}
+                checks = {"response": row["response"], **refusal_checks}
                 logical = planner.logical_of(row["key"])
                 own = rules.Address.of(row["sender_id"]) if row["sender_id"] else None
                 if own is not None and own.channel in rules.OUTPUT_CHANNELS and \
@@ -438,7 +436,7 @@ class Engine:
                 if arrangement is not None and arrangement.id in context.counts:
                     total, paid, behind = context.counts[arrangement.id]
                     facts.update(instalment_count=total, paid_count=paid, behind_count=behind)
-                facts.update(pressure_before=rules.pressure_count(customer_contacts, now, policy),
+                facts.update(pressure_before=pressure,
                              pressure_limit=policy.max_messages, pressure_window_days=policy.window_days,
                              channel=address.channel, attempt=int(row.get("attempts") or 1))
                 if address.channel == "whatsapp" and address.sender_id not in context.window_open:
@@ -472,7 +470,7 @@ class Engine:
                 sends = kept
         return sends
 
-    def _slots(self, session: Session, row: dict, instalment: Any, arrangement: Any, context: "_Context",
+    def _slots(self, session: Session, row: dict, instalment: Any, arrangement: Any, context: Context,
                address: rules.Address) -> dict[str, Any]:
         kind = row["kind"]
         slots: dict[str, Any] = {}
@@ -551,113 +549,6 @@ class Engine:
                 session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
                     status="failed", outcome=bindparam("b_outcome"), claim_expires_at=None), gone)
                 report.failed += len(gone)
-
-
-# -- what the rules need to know about a batch ---------------------------------------------------------------
-@dataclass
-class _Context:
-    instalments: dict[int, Any]
-    arrangements: dict[int, Any]
-    counts: dict[int, tuple[int, int, int]]
-    in_arrears: set[int]
-    in_arrangement: set[int]
-    book: planner.AddressBook
-    window_open: set[str]
-    templated: set[str]
-    template_names: dict[str, str]
-    contacts: dict[int, list[datetime]]
-    tried: dict[str, set[str]]
-
-    def templated_name(self, response: str) -> str | None:
-        return self.template_names.get(response)
-
-    @classmethod
-    def load(cls, session: Session, rows: list[dict], now: datetime, policy: Policy, me: str) -> "_Context":
-        customer_ids = sorted({r["customer_id"] for r in rows})
-        instalment_ids = sorted({r["instalment_id"] for r in rows if r["instalment_id"]})
-        arrangement_ids = sorted({r["arrangement_id"] for r in rows if r["arrangement_id"]})
-        instalments = {}
-        for part in planner.chunks(instalment_ids):
-            instalments.update((r.id, r) for r in session.execute(
-                select(Instalment.id, Instalment.status, Instalment.due_on, Instalment.amount_cents,
-                       Instalment.paid_cents, Instalment.arrangement_id).where(Instalment.id.in_(part))))
-        arrangements = {}
-        for part in planner.chunks(arrangement_ids):
-            arrangements.update((r.id, r) for r in session.execute(
-                select(Arrangement.id, Arrangement.status, Arrangement.customer_id, Arrangement.loan_id,
-                       Arrangement.case_id, Arrangement.sender_id, Arrangement.contact_person)
-                .where(Arrangement.id.in_(part))))
-        counts = planner.instalment_counts(session, arrangement_ids, calendar.local_today(now))
-        every = {r["sender_id"] for r in rows if r["sender_id"]} | {a.sender_id for a in arrangements.values()
-                                                                   if a.sender_id}
-        book = planner.AddressBook(session).ensure(customer_ids, every)
-        for customer_id in customer_ids:
-            every.update(book.senders(customer_id))
-        whatsapp = sorted(s for s in every if s.startswith("twilio_whatsapp:"))
-        window_open = set()
-        for part in planner.chunks(whatsapp):
-            for sender_id, last in session.execute(select(ChannelSender.sender_id, ChannelSender.last_inbound_at)
-                                                   .where(ChannelSender.sender_id.in_(part))):
-                if last is not None and now - aware(last) <= WHATSAPP_WINDOW:
-                    window_open.add(sender_id)
-        template_names = whatsapp_templates()
-        contacts = _contacts(session, rows, customer_ids, book, every, now, policy, me)
-        # Whether the customer is in arrears or in an arrangement only matters for outreach.
-        outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
-        return cls(instalments=instalments, arrangements=arrangements, counts=counts,
-                   in_arrears=planner.customers_in_arrears(session, outreach),
-                   in_arrangement=planner.customers_in_arrangement(session, outreach), book=book,
-                   window_open=window_open, templated=set(template_names), template_names=template_names,
-                   contacts=contacts, tried={})
-
-    def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
-        """The channels this message already has a row on (looked up only when the planned
-        address cannot be used)."""
-        if logical not in self.tried:
-            found = set()
-            for key, channel in session.execute(select(F.key, F.channel).where(F.customer_id == customer_id,
-                                                                                F.kind == kind)):
-                if planner.logical_of(key) == logical:
-                    found.add(channel)
-            self.tried[logical] = found
-        return self.tried[logical]
-
-
-def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: planner.AddressBook,
-              addresses: set[str], now: datetime, policy: Policy, me: str) -> dict[int, list[datetime]]:
-    """Per customer, the moments of unprompted contact in the pressure window: follow-ups sent,
-    follow-ups being sent by another engine, and (when counted) staff replies from the console."""
-    since = now - timedelta(days=policy.window_days)
-    batch = {r["id"] for r in rows}
-    contacts: dict[int, list[datetime]] = defaultdict(list)
-    lease = timedelta(seconds=policy.lease_seconds)
-    for part in planner.chunks(customer_ids):
-        # Only sent rows have sent_at; no status condition, so SQLite uses the customer index.
-        for customer_id, sent_at in session.execute(select(F.customer_id, F.sent_at).where(
-                F.customer_id.in_(part), F.sent_at > since)):
-            contacts[customer_id].append(aware(sent_at))
-        for row_id, customer_id, expires in session.execute(select(F.id, F.customer_id, F.claim_expires_at).where(
-                F.customer_id.in_(part), F.status == "sending")):
-            if row_id not in batch and expires is not None:
-                contacts[customer_id].append(min(now, aware(expires) - lease))
-    if policy.count_staff_replies and addresses:
-        owner = {}
-        for customer_id in customer_ids:
-            for sender in book.cases.get(customer_id, []):
-                owner[sender] = customer_id
-            phone = book.phones.get(customer_id)
-            if phone:
-                owner[f"twilio_sms:{phone}"] = customer_id
-        for row in rows:
-            if row["sender_id"]:
-                owner.setdefault(row["sender_id"], row["customer_id"])
-        for part in planner.chunks(sorted(owner)):
-            for sender_id, created_at in session.execute(
-                    select(ChannelOutbound.sender_id, ChannelOutbound.created_at).where(
-                        ChannelOutbound.sender_id.in_(part), ChannelOutbound.source == "staff_reply",
-                        ChannelOutbound.created_at > since)):
-                contacts[owner[sender_id]].append(aware(created_at))
-    return contacts
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,18 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start:start + size]
 
 
+def ids_param(name: str = "ids"):
+    """An IN list given at execution: the statement is built (and its SQL cached) once, not
+    for every chunk of ids (SQLAlchemy checks each literal of an inline list one by one)."""
+    return bindparam(name, expanding=True)
+
+
+def each_in(session: Session, statement, ids: list, size: int = CHUNK, **params: Any) -> Iterable[Any]:
+    """The rows of `statement` (with an `ids_param()`) for all of `ids`, a chunk at a time."""
+    for part in chunks(ids, size):
+        yield from session.execute(statement, {"ids": part, **params})
+
+
 def logical_of(key: str) -> str:
     return key.split("|", 1)[0]
 
@@ -65,6 +77,11 @@ def instalment_logical(arrangement_id: int, instalment_id: int, kind: str, due_o
 
 
 # -- addresses -------------------------------------------------------------------------------------
+_CASES = (select(Case.customer_id, Case.sender_id).where(Case.customer_id.in_(ids_param()))
+          .order_by(Case.customer_id, Case.id.desc()))
+_PHONES = select(Customer.id, Customer.phone).where(Customer.id.in_(ids_param()))
+
+
 class AddressBook:
     """Where customers can be reached (their conversations, newest first, and their phone) and
     which addresses opted out; loaded for the customers of a pass as they come up."""
@@ -77,20 +94,17 @@ class AddressBook:
         self._checked: set[str] = set()
 
     def ensure(self, customer_ids: Iterable[int], extra_senders: Iterable[str] = ()) -> "AddressBook":
-        new = sorted(set(customer_ids) - set(self.phones))
-        for part in chunks(new):
-            for customer_id, sender_id in self.session.execute(
-                    select(Case.customer_id, Case.sender_id).where(Case.customer_id.in_(part))
-                    .order_by(Case.customer_id, Case.id.desc())):
-                if sender_id and sender_id not in self.cases[customer_id]:
-                    self.cases[customer_id].append(sender_id)
-            self.phones.update(self.session.execute(select(Customer.id, Customer.phone)
-                                                    .where(Customer.id.in_(part))).all())
+        new = sorted(set(customer_ids).difference(self.phones))
+        cases, phones = self.cases, self.phones
+        for customer_id, sender_id in each_in(self.session, _CASES, new):
+            if sender_id and sender_id not in cases[customer_id]:
+                cases[customer_id].append(sender_id)
+        phones.update(each_in(self.session, _PHONES, new))
         every = set(extra_senders)
         for customer_id in new:
-            every.update(self.cases.get(customer_id, ()))
-            if self.phones.get(customer_id):
-                every.add(f"twilio_sms:{self.phones[customer_id]}")
+            every.update(cases.get(customer_id, ()))
+            if phones.get(customer_id):
+                every.add(f"twilio_sms:{phones[customer_id]}")
         every -= self._checked
         every.discard("")
         for part in chunks(sorted(every)):
@@ -153,6 +167,15 @@ def lock_planning(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock(PLAN_LOCK)))
 
 
+def _keys_by(column):
+    return select(FollowUp.key).where(column.in_(ids_param()), FollowUp.kind == bindparam("kind"))
+
+
+_KEYS_BY_INSTALMENT = _keys_by(FollowUp.instalment_id)
+_KEYS_BY_ARRANGEMENT = _keys_by(FollowUp.arrangement_id)
+_KEYS_BY_CUSTOMER = _keys_by(FollowUp.customer_id)
+
+
 class Plan:
     """Rows to plan in one pass; `add` skips messages that already have a row (any channel)."""
 
@@ -165,11 +188,9 @@ class Plan:
     def existing(self, kind: str, *, instalment_ids: Iterable[int] = (), arrangement_ids: Iterable[int] = (),
                  customer_ids: Iterable[int] = ()) -> None:
         """Loads the messages of this kind that already have a row, for the candidates."""
-        for column, ids in ((FollowUp.instalment_id, instalment_ids), (FollowUp.arrangement_id, arrangement_ids),
-                            (FollowUp.customer_id, customer_ids)):
-            for part in chunks(sorted(set(ids))):
-                self._seen.update(logical_of(k) for k in self.session.execute(
-                    select(FollowUp.key).where(column.in_(part), FollowUp.kind == kind)).scalars())
+        for statement, ids in ((_KEYS_BY_INSTALMENT, instalment_ids), (_KEYS_BY_ARRANGEMENT, arrangement_ids),
+                               (_KEYS_BY_CUSTOMER, customer_ids)):
+            self._seen.update(logical_of(key) for key, in each_in(self.session, statement, sorted(set(ids)), kind=kind))
 
     def add(self, *, logical: str, kind: str, customer_id: int, address: Address | None, moment: datetime,
             facts: dict[str, Any], slots: dict[str, Any], arrangement_id: int | None = None,
@@ -204,16 +225,18 @@ def _offsets(policy: Policy) -> dict[str, int]:
     return offsets
 
 
+_COUNTS = (select(Instalment.arrangement_id, func.count(), func.sum(case((Instalment.status == "paid", 1), else_=0)),
+                  func.sum(case((and_(Instalment.status != "paid", Instalment.due_on < bindparam("today")), 1),
+                                else_=0)))
+           .where(Instalment.arrangement_id.in_(ids_param())).group_by(Instalment.arrangement_id))
+
+
 def instalment_counts(session: Session, arrangement_ids: Iterable[int], today: date) -> dict[int, tuple[int, int, int]]:
     """arrangement -> (instalments, paid, due before today and not paid), counted in SQL."""
     counts: dict[int, tuple[int, int, int]] = {}
-    paid = func.sum(case((Instalment.status == "paid", 1), else_=0))
-    behind = func.sum(case((and_(Instalment.status != "paid", Instalment.due_on < today), 1), else_=0))
-    for part in chunks(sorted(set(arrangement_ids))):
-        for arrangement_id, total, paid_count, behind_count in session.execute(
-                select(Instalment.arrangement_id, func.count(), paid, behind)
-                .where(Instalment.arrangement_id.in_(part)).group_by(Instalment.arrangement_id)):
-            counts[arrangement_id] = (int(total), int(paid_count or 0), int(behind_count or 0))
+    for arrangement_id, total, paid_count, behind_count in each_in(session, _COUNTS, sorted(set(arrangement_ids)),
+                                                                   today=today):
+        counts[arrangement_id] = (int(total), int(paid_count or 0), int(behind_count or 0))
     return counts
 
 
@@ -360,14 +383,21 @@ def plan_success(plan: Plan, since: datetime) -> None:
     if not arrangements:
         return
     counts = instalment_counts(session, [a.id for a in arrangements], calendar.local_today(plan.now))
+    # Most payments reach no milestone: only those that do need their rows and addresses looked up.
+    reached_by = {}
+    for arrangement in arrangements:
+        total, paid, _ = counts.get(arrangement.id, (0, 0, 0))
+        reached = [m for m in policy.milestones(total) if m <= paid]
+        if reached:
+            reached_by[arrangement.id] = reached
+    arrangements = [a for a in arrangements if a.id in reached_by]
+    if not arrangements:
+        return
     plan.existing("success", arrangement_ids=[a.id for a in arrangements])
     book = plan.book.ensure([a.customer_id for a in arrangements], [a.sender_id for a in arrangements if a.sender_id])
     for arrangement in arrangements:
         total, paid, _ = counts.get(arrangement.id, (0, 0, 0))
-        reached = [m for m in policy.milestones(total) if m <= paid]
-        if not reached:
-            continue
-        milestone = reached[-1]  # several at once (paid ahead): only the highest is worth saying
+        milestone = reached_by[arrangement.id][-1]  # several at once (paid ahead): only the highest is worth saying
         paid_at = last_paid[arrangement.id]
         moment = calendar.next_allowed(paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=plan.now.tzinfo), policy)
         plan.add(logical=f"a{arrangement.id}:success:{milestone}", kind="success", customer_id=arrangement.customer_id,

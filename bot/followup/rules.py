@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot.followup import calendar
 from bot.followup.optout import channel_of
@@ -125,7 +126,12 @@ class Address:
 
     @classmethod
     def of(cls, sender_id: str) -> "Address":
-        return cls(sender_id, channel_of(sender_id))
+        return _address(sender_id) if cls is Address else cls(sender_id, channel_of(sender_id))
+
+
+@lru_cache(maxsize=65536)  # frozen, so one per address will do: a pass looks at every row's address
+def _address(sender_id: str) -> Address:
+    return Address(sender_id, channel_of(sender_id))
 
 
 def addresses(planned: str | None, arrangement_sender: str | None, case_senders: list[str], phone: str | None,

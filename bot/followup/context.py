@@ -1,0 +1,134 @@
+"""What the rules need to know about a batch of claimed follow-ups (bot/followup/engine.py):
+the instalments and arrangements they are about, the customers' addresses and opt-outs, the
+WhatsApp windows and each customer's contacts in the pressure window.
+
+Everything is read fresh for every batch, in the batch's own transaction, so an opt-out, a new
+conversation or a changed phone number written meanwhile counts for the next batch. The
+statements are built once (their IN lists are parameters): a simulated year runs thousands of
+batches, and building a statement with an inline list of 2,000 ids costs more than running it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
+
+from bot.followup import calendar, planner
+from bot.followup.planner import each_in, ids_param
+from bot.followup.policy import Policy
+from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, FollowUp, Instalment
+
+F = FollowUp.__table__.c
+WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
+
+_INSTALMENTS = select(Instalment.id, Instalment.status, Instalment.due_on, Instalment.amount_cents,
+                      Instalment.paid_cents, Instalment.arrangement_id).where(Instalment.id.in_(ids_param()))
+_ARRANGEMENTS = select(Arrangement.id, Arrangement.status, Arrangement.customer_id, Arrangement.loan_id,
+                       Arrangement.case_id, Arrangement.sender_id, Arrangement.contact_person
+                       ).where(Arrangement.id.in_(ids_param()))
+_WINDOWS = select(ChannelSender.sender_id, ChannelSender.last_inbound_at).where(ChannelSender.sender_id.in_(ids_param()))
+# Only sent rows have sent_at; no status condition, so SQLite uses the customer index.
+_SENT = select(F.customer_id, F.sent_at).where(F.customer_id.in_(ids_param()), F.sent_at > bindparam("since"))
+# Rows being sent by another engine (or by this one in an earlier batch): the batch's own rows are
+# left out in SQL rather than read and dropped (they are most of what is `sending`).
+_SENDING = select(F.customer_id, F.claim_expires_at).where(
+    F.customer_id.in_(ids_param()), F.status == "sending", F.id.not_in(ids_param("batch")))
+_STAFF_REPLIES = select(ChannelOutbound.sender_id, ChannelOutbound.created_at).where(
+    and_(ChannelOutbound.sender_id.in_(ids_param()), ChannelOutbound.source == "staff_reply",
+         ChannelOutbound.created_at > bindparam("since")))
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything the engine stores is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclass
+class Context:
+    instalments: dict[int, Any]
+    arrangements: dict[int, Any]
+    counts: dict[int, tuple[int, int, int]]
+    in_arrears: set[int]
+    in_arrangement: set[int]
+    book: planner.AddressBook
+    window_open: set[str]
+    templated: set[str]
+    template_names: dict[str, str]
+    contacts: dict[int, list[datetime]]
+    tried: dict[str, set[str]]
+
+    def templated_name(self, response: str) -> str | None:
+        return self.template_names.get(response)
+
+    @classmethod
+    def load(cls, session: Session, rows: list[dict], now: datetime, policy: Policy,
+             template_names: dict[str, str]) -> "Context":
+        customer_ids = sorted({r["customer_id"] for r in rows})
+        instalment_ids = sorted({r["instalment_id"] for r in rows if r["instalment_id"]})
+        arrangement_ids = sorted({r["arrangement_id"] for r in rows if r["arrangement_id"]})
+        instalments = {r.id: r for r in each_in(session, _INSTALMENTS, instalment_ids)}
+        arrangements = {r.id: r for r in each_in(session, _ARRANGEMENTS, arrangement_ids)}
+        counts = planner.instalment_counts(session, arrangement_ids, calendar.local_today(now))
+        every = {r["sender_id"] for r in rows if r["sender_id"]} | {a.sender_id for a in arrangements.values()
+                                                                   if a.sender_id}
+        book = planner.AddressBook(session).ensure(customer_ids, every)
+        for customer_id in customer_ids:
+            every.update(book.senders(customer_id))
+        whatsapp = sorted(s for s in every if s.startswith("twilio_whatsapp:"))
+        window_open = {sender_id for sender_id, last in each_in(session, _WINDOWS, whatsapp)
+                       if last is not None and now - aware(last) <= WHATSAPP_WINDOW}
+        contacts = _contacts(session, rows, customer_ids, book, every, now, policy)
+        # Whether the customer is in arrears or in an arrangement only matters for outreach.
+        outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
+        return cls(instalments=instalments, arrangements=arrangements, counts=counts,
+                   in_arrears=planner.customers_in_arrears(session, outreach),
+                   in_arrangement=planner.customers_in_arrangement(session, outreach), book=book,
+                   window_open=window_open, templated=set(template_names), template_names=template_names,
+                   contacts=contacts, tried={})
+
+    def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
+        """The channels this message already has a row on (looked up only when the planned
+        address cannot be used)."""
+        if logical not in self.tried:
+            found = set()
+            for key, channel in session.execute(select(F.key, F.channel).where(F.customer_id == customer_id,
+                                                                                F.kind == kind)):
+                if planner.logical_of(key) == logical:
+                    found.add(channel)
+            self.tried[logical] = found
+        return self.tried[logical]
+
+
+def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: planner.AddressBook,
+              addresses: set[str], now: datetime, policy: Policy) -> dict[int, list[datetime]]:
+    """Per customer, the moments of unprompted contact in the pressure window: follow-ups sent,
+    follow-ups being sent by another engine, and (when counted) staff replies from the console."""
+    since = now - timedelta(days=policy.window_days)
+    contacts: dict[int, list[datetime]] = defaultdict(list)
+    lease = timedelta(seconds=policy.lease_seconds)
+    for customer_id, sent_at in each_in(session, _SENT, customer_ids, since=since):
+        contacts[customer_id].append(aware(sent_at))
+    batch = sorted(r["id"] for r in rows)
+    for customer_id, expires in each_in(session, _SENDING, customer_ids, batch=batch):
+        if expires is not None:
+            contacts[customer_id].append(min(now, aware(expires) - lease))
+    if policy.count_staff_replies and addresses:
+        owner = {}
+        for customer_id in customer_ids:
+            for sender in book.cases.get(customer_id, []):
+                owner[sender] = customer_id
+            phone = book.phones.get(customer_id)
+            if phone:
+                owner[f"twilio_sms:{phone}"] = customer_id
+        for row in rows:
+            if row["sender_id"]:
+                owner.setdefault(row["sender_id"], row["customer_id"])
+        for sender_id, created_at in each_in(session, _STAFF_REPLIES, sorted(owner), since=since):
+            contacts[owner[sender_id]].append(aware(created_at))
+    return contacts
