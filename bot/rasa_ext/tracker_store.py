@@ -161,7 +161,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         CHECKPOINTS.create(self.engine, checkfirst=True)
         if self.engine.dialect.name == "sqlite":
             # Write-ahead logging (kept in the file): one fsync per saved turn instead of three,
-            # and the widget's reads never wait for a turn being saved.
+            # and the widget's reads never wait for a turn being saved. Pooled connections: with
+            # Rasa's NullPool every turn would open the file and, closing the last connection,
+            # checkpoint the log.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                           connect_args={"check_same_thread": False})
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
 

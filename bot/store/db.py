@@ -9,6 +9,7 @@ from typing import Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from bot.config import settings
 
@@ -17,7 +18,10 @@ from bot.config import settings
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        # Pooled connections (SQLAlchemy 1.4 gives SQLite files a NullPool: a new connection per
+        # session, and in WAL mode the last connection to close checkpoints the log every time).
+        engine = create_engine(url, future=True, poolclass=QueuePool,
+                               connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
