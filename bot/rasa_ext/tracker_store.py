@@ -149,6 +149,16 @@ CHECKPOINTS = sa.Table(
 )
 
 
+def create_checkpoints_table(engine: sa.engine.Engine) -> None:
+    """Creates the checkpoint table unless it exists. Several Rasa processes start at once on one
+    PostgreSQL database: another may create it between our check and our CREATE TABLE."""
+    try:
+        CHECKPOINTS.create(engine, checkfirst=True)
+    except sa.exc.DBAPIError:
+        if not sa.inspect(engine).has_table(CHECKPOINTS.name):
+            raise
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, window: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -158,7 +168,6 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, **_postgres_engine_kwargs(url))
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.window = WINDOW if window is None else int(window)
-        CHECKPOINTS.create(self.engine, checkfirst=True)
         if self.engine.dialect.name == "sqlite":
             # Write-ahead logging (kept in the file): one fsync per saved turn instead of three,
             # and the widget's reads never wait for a turn being saved. Pooled connections: with
@@ -171,6 +180,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        create_checkpoints_table(self.engine)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool, windowed: bool = True
                         ) -> Optional[DialogueStateTracker]:

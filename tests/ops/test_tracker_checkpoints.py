@@ -236,3 +236,21 @@ def test_erasure_removes_the_checkpoints_too(conversations, tmp_path):
     delete_conversations(tracker_engine(url), ["rest:weg"])
     assert {row.sender_id for row in _checkpoints(store)} == {"rest:blijft"}
     assert asyncio.run(store.retrieve("rest:weg")) is None
+
+
+def test_a_store_starting_while_another_creates_the_table_starts(conversations, tmp_path, monkeypatch):
+    # Two Rasa processes starting at once on one PostgreSQL database: the other one's CREATE
+    # TABLE lands between our check and ours (seen in the scaled benchmark).
+    import sqlalchemy as sa
+
+    from bot.rasa_ext import tracker_store
+
+    original = tracker_store.CHECKPOINTS.create
+
+    def raced(engine, checkfirst=True):
+        original(engine, checkfirst=True)  # the other process
+        raise sa.exc.IntegrityError("CREATE TABLE tracker_checkpoints", {}, Exception("already exists"))
+
+    monkeypatch.setattr(tracker_store.CHECKPOINTS, "create", raced)
+    store = _store(conversations, f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert _checkpoints(store) == []
