@@ -14,12 +14,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import addresses
 from bot.channels.guard import MAX_TEXT_LENGTH, SenderRateLimit, guarded_turn, neutralise, render
 
 SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 # Room for a long message (which gets a kind answer), not for a flood.
 MAX_BODY_BYTES = 64 * 1024
-PREFIX = "rest:"
+PREFIX = addresses.REST
 
 
 def problem(status: int, reason: str) -> HTTPResponse:

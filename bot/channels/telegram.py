@@ -34,13 +34,14 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import addresses
 from bot.channels.state import ChannelState
 from bot.followup import optout
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "telegram_secret"
-SENDER_PREFIX = "telegram:"
+SENDER_PREFIX = addresses.TELEGRAM
 MEDIA_WITHOUT_TEXT = "/out_of_scope"  # a photo or sticker without caption: the kind out-of-scope answer
 MAX_UPDATE_BYTES = 256 * 1024
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit

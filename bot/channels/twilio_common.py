@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import addresses
+
 # One logger for the whole Twilio channel, however its code is split.
 logger = logging.getLogger("bot.channels.twilio")
 
 CHANNEL_NAME = "twilio_signed"
-WHATSAPP_PREFIX = "twilio_whatsapp:"
-SMS_PREFIX = "twilio_sms:"
+WHATSAPP_PREFIX = addresses.WHATSAPP
+SMS_PREFIX = addresses.SMS
 # Sent to the bot for a message with media and no caption: the bot's kind out-of-scope answer
 # ("I cannot help with that; I help with payments") instead of an empty message.
 MEDIA_WITHOUT_TEXT = "/out_of_scope"

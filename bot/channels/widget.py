@@ -50,13 +50,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import addresses
 from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
 from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
 from bot.rasa_ext.tracker_store import retrieve_session
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "web:"
+PREFIX = addresses.WIDGET
 MAX_BODY_BYTES = 16 * 1024  # room for MAX_TEXT_LENGTH characters of any script, not for a flood
 MAX_LABEL_LENGTH = 200
 POLL_SECONDS = 25.0

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.addresses import is_whatsapp  # noqa: F401 - the console's views ask it here
 from bot.channels.state import ChannelState
 
-WHATSAPP_PREFIX = "twilio_whatsapp:"
 LABELS = {
     "sent": "verstuurd",
     "sent_as_template": "als template verstuurd",
@@ -21,10 +21,6 @@ LABELS = {
 }
 WINDOW_CLOSED = ("Let op: de klant heeft meer dan 24 uur niets via WhatsApp gestuurd. Je antwoord wacht in de "
                  "wachtrij tot de klant reageert; de klant krijgt een standaardbericht dat er een antwoord klaarstaat.")
-
-
-def is_whatsapp(sender_id: str | None) -> bool:
-    return bool(sender_id) and sender_id.startswith(WHATSAPP_PREFIX)
 
 
 def ref_of(entry: dict[str, Any]) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.addresses import is_whatsapp, sms_to
 from bot.followup import calendar, planner
 from bot.followup.planner import each_in, ids_param
 from bot.followup.policy import Policy
@@ -80,7 +81,7 @@ class Context:
         book = planner.AddressBook(session).ensure(customer_ids, every)
         for customer_id in customer_ids:
             every.update(book.senders(customer_id))
-        whatsapp = sorted(s for s in every if s.startswith("twilio_whatsapp:"))
+        whatsapp = sorted(s for s in every if is_whatsapp(s))
         window_open = {sender_id for sender_id, last in each_in(session, _WINDOWS, whatsapp)
                        if last is not None and now - aware(last) <= WHATSAPP_WINDOW}
         contacts = _contacts(session, rows, customer_ids, book, every, now, policy)
@@ -125,7 +126,7 @@ def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book:
                 owner[sender] = customer_id
             phone = book.phones.get(customer_id)
             if phone:
-                owner[f"twilio_sms:{phone}"] = customer_id
+                owner[sms_to(phone)] = customer_id
         for row in rows:
             if row["sender_id"]:
                 owner.setdefault(row["sender_id"], row["customer_id"])

@@ -2,13 +2,12 @@
 address gets no unprompted message again. Answers to the customer's own messages still go."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.addresses import channel_of  # noqa: F401 - part of this module's interface
 from bot.outcomes import events
 from bot.store.models import ChannelOptOut
 
@@ -18,13 +17,6 @@ STOP_WORDS = frozenset({"stop", "afmelden", "uitschrijven", "stopp", "stop alle 
 # Provider errors that mean the address refuses us: Twilio 21610 (the number sent STOP to
 # Twilio), 63014 (the WhatsApp user blocked the business); Telegram's 403 (bot blocked).
 REFUSAL_REASONS = {"21610": "twilio_21610", "63014": "twilio_63014", "telegram_403": "telegram_403"}
-SENDER_CHANNELS = (("twilio_whatsapp:", "whatsapp"), ("twilio_sms:", "sms"), ("telegram:", "telegram"),
-                   ("web:", "widget"), ("rest:", "rest"))
-
-
-@lru_cache(maxsize=65536)  # asked for every address of every message a pass decides on
-def channel_of(sender_id: str) -> str:
-    return next((channel for prefix, channel in SENDER_CHANNELS if sender_id.startswith(prefix)), "other")
 
 
 def is_stop_message(text: str | None) -> bool:

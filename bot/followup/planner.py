@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.addresses import sms_to
 from bot.followup import calendar
 from bot.followup.optout import opted_out
 from bot.followup.policy import Policy
@@ -104,7 +105,7 @@ class AddressBook:
         for customer_id in new:
             every.update(cases.get(customer_id, ()))
             if phones.get(customer_id):
-                every.add(f"twilio_sms:{phones[customer_id]}")
+                every.add(sms_to(phones[customer_id]))
         every -= self._checked
         every.discard("")
         for part in chunks(sorted(every)):
@@ -115,7 +116,7 @@ class AddressBook:
     def senders(self, customer_id: int) -> list[str]:
         found = list(self.cases.get(customer_id, []))
         if self.phones.get(customer_id):
-            found.append(f"twilio_sms:{self.phones[customer_id]}")
+            found.append(sms_to(self.phones[customer_id]))
         return found
 
     def candidates(self, customer_id: int, planned: str | None, arrangement_sender: str | None,

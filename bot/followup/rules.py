@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from bot.addresses import channel_of, sms_to
 from bot.followup import calendar
-from bot.followup.optout import channel_of
 from bot.followup.policy import Policy
 
 # Rasa's output channel per channel kind: named explicitly, because a conversation that never had
@@ -143,7 +143,7 @@ def addresses(planned: str | None, arrangement_sender: str | None, case_senders:
         if sender and sender not in found:
             found.append(sender)
     if phone and policy.sms_from_phone:
-        sms = f"twilio_sms:{phone}"
+        sms = sms_to(phone)
         if sms not in found:
             found.append(sms)
     return [Address.of(s) for s in found if channel_of(s) in OUTPUT_CHANNELS]
