@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.outcomes import events
-from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent
+from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent, RiskSignal
 
 # Solutions that run over months and so are followed up; pay-now is settled at once.
 FOLLOWED_SOLUTIONS = ("payment_arrangement", "partial_payment", "remission_arrangement", "payment_pause",
@@ -378,3 +378,13 @@ def record_arrears(session: Session, loan: Loan, day: date) -> bool:
                   at=datetime.combine(day, datetime.min.time().replace(hour=12), clock.AMSTERDAM),
                   customer_id=loan.customer_id, arrangement_id=ended.id, reason=loan.loan_type)
     return True
+
+
+def record_risk_signal(session: Session, customer_id: int, kind: str, observed_on: date,
+                       detail: dict[str, Any] | None = None) -> None:
+    """A risk signal from the lender's data (a bounced direct debit, a rising overdraft, a missed
+    payment elsewhere): the row preventive contact plans from (R22) and its outcome event, which
+    the preventive-reach figure counts."""
+    session.add(RiskSignal(customer_id=customer_id, kind=kind, observed_on=observed_on, detail=detail or {}))
+    events.record(session, "risk_signalled", at=datetime.combine(observed_on, datetime.min.time(), timezone.utc)
+                  + timedelta(hours=8), customer_id=customer_id, reason=kind)

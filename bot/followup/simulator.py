@@ -40,7 +40,6 @@ from bot.store.models import (
     Customer,
     FollowUp,
     Loan,
-    RiskSignal,
 )
 
 # When the simulated engine runs each day (local time): just after midnight it closes the day
@@ -367,8 +366,7 @@ class Simulation:
                     sender_id=sender, source="staff_reply", outcome="sent", ref=f"sim-{customer_id}",
                     created_at=at, delivered_at=at))
             for at, customer_id, kind, observed_on in due["signal"]:
-                session.add(RiskSignal(customer_id=customer_id, kind=kind, observed_on=observed_on,
-                                       detail={"simulated": True}))
+                ledger.record_risk_signal(session, customer_id, kind, observed_on, {"simulated": True})
                 self.summary.risk_signals += 1
             for at, customer_id, loan_id in due["arrears"]:
                 loan = session.execute(select(Loan).where(Loan.customer_id == customer_id)).scalars().first()

@@ -1,14 +1,14 @@
 """Fictional demo customers for `make run` and the tests (issue 2). Seeding twice changes nothing."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from bot.outcomes import events
+from bot.followup import ledger
 from bot.store.db import session_scope
-from bot.store.models import ArrearsEpisode, Customer, Loan, RiskSignal
+from bot.store.models import ArrearsEpisode, Customer, Loan
 
 DEMO_CUSTOMERS = (
     # number, name, birth date, phone, loan type, term (euros), terms behind, earlier episodes, bounced
@@ -45,9 +45,7 @@ def seed_demo_customers(url: str | None = None, today: date | None = None) -> in
             session.flush()
             for i in range(bounced):
                 observed = today - relativedelta(days=7 + 21 * i)
-                session.add(RiskSignal(customer=customer, kind="bounced_debit", observed_on=observed,
-                                       detail={"loan": loan.reference}))
-                events.record(session, "risk_signalled", at=datetime.combine(observed, time(8), timezone.utc),
-                              customer_id=customer.id, reason="bounced_debit")
+                ledger.record_risk_signal(session, customer.id, "bounced_debit", observed,
+                                          {"loan": loan.reference})
             added += 1
     return added

@@ -31,7 +31,11 @@ def test_a_simulated_half_year_pays_misses_opts_out_relapses_and_contacts_early(
                                     .where(OutcomeEvent.kind == "contacted")).scalar_one()
         kept = session.execute(select(func.count()).select_from(OutcomeEvent)
                                .where(OutcomeEvent.kind == "instalment_paid")).scalar_one()
+        signalled = session.execute(select(func.count()).select_from(OutcomeEvent)
+                                    .where(OutcomeEvent.kind == "risk_signalled")).scalar_one()
     assert contacted == summary.recorded and kept == summary.payments
+    # Every risk signal is an outcome event too: the dashboard's preventive reach counts them.
+    assert signalled == summary.risk_signals > 0
     text = "\n".join(summary.lines())
     assert "messages sent" in text and "duplicates: 0 keys twice in the database, 0 keys sent twice" in text
 
