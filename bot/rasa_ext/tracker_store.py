@@ -253,12 +253,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 stored, first_new = self._as_stored(session, tracker)
                 rows = [self._row(tracker.sender_id, event) for event in stored[first_new:]]
                 session.add_all(rows)
-                if rows and self.window and len(stored) - checkpoints.session_start(stored) > self.window:
+                if rows and self._wants_checkpoint(stored):
                     session.flush()  # the new events' ids
                     self._checkpoint(session, tracker.sender_id, stored, rows[-1].id)
                 session.commit()
         except (sa.exc.SQLAlchemyError, OSError) as error:
             _unavailable(error)
+
+    def _wants_checkpoint(self, stored: list[Event]) -> bool:
+        """Past the window, and enough events since the last checkpoint for a new one to be shorter
+        (a checkpoint's prefix restores every slot set, so it is not always far below the window)."""
+        if not self.window or len(stored) - checkpoints.session_start(stored) <= self.window:
+            return False
+        marker = checkpoints.marker_of(stored)
+        return marker is None or len(stored) - marker[1] >= checkpoints.keep_for(self.window)
 
     def _row(self, sender_id: str, event: Event) -> Any:
         data = event.as_dict()
