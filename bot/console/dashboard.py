@@ -25,7 +25,7 @@ from bot.console.auth import Staff
 from bot.console.security import audit, guarded, refused
 from bot.console.views import render
 from bot.outcomes import charts, kpis, monitor, tables
-from bot.outcomes.kpis import Filters
+from bot.outcomes.figures import Filters
 from bot.store.db import session_scope
 
 CODE = re.compile(r"^[a-z0-9_+\-]{1,32}$")

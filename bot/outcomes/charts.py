@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from bot.outcomes.kpis import Dashboard
+from bot.outcomes.figures import Dashboard
 from bot.outcomes.tables import HANDOVER_REASONS
 
 WIDTH, HEIGHT = 7.2, 3.4  # inches; 100 dpi

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.outcomes import kpis
-from bot.outcomes.kpis import Filters, KpiConfig
+from bot.outcomes.figures import Filters, KpiConfig
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from bot.outcomes.kpis import Dashboard, KpiConfig
+from bot.outcomes.figures import Dashboard, KpiConfig
 from bot.outcomes.monitor import HIDDEN, METRICS, TOO_SMALL, MonitorResult
 
 HANDOVER_REASONS = {

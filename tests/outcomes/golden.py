@@ -47,7 +47,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.outcomes.kpis import Filters, parse_config
+from bot.outcomes.figures import Filters, parse_config
 from bot.outcomes.synthetic import EventLog, segment
 
 TODAY = date(2026, 11, 22)
