@@ -1,10 +1,5 @@
-"""Planning: which follow-ups are due, as rows in the follow-up outbox (FollowUp), each once.
-
-Every row has a unique key: the message it is (`logical`: arrangement, instalment, kind and the
-due date it is about; for aftercare and preventive contact the customer and the period) and the
-channel it goes to. Planning the same message again inserts nothing: existing rows for the same
-message (on any channel) are looked up first, and the insert itself is `ON CONFLICT DO NOTHING`
-on SQLite and PostgreSQL, so two engines planning at once cannot make a second row either.
+"""Planning: which follow-ups are due, as rows in the follow-up outbox (FollowUp), each once
+(keys, the address book and inserting: bot/followup/plan.py).
 
 `not_before` is the policy's moment (send_time on the day the message is meant for) moved
 forward out of quiet hours, Sundays and public holidays; stored in UTC.
@@ -19,198 +14,39 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.addresses import sms_to
 from bot.followup import calendar
-from bot.followup.optout import opted_out
+
+# Shared with the engine and its context (they use them as planner.<name>).
+from bot.followup.plan import (  # noqa: F401
+    CHUNK,
+    INSTALMENT_KINDS,
+    AddressBook,
+    Plan,
+    chunks,
+    each_in,
+    ids_param,
+    insert_day_marker,
+    insert_ignoring_duplicates,
+    instalment_logical,
+    lock_planning,
+    logical_of,
+    make_key,
+)
 from bot.followup.policy import Policy
-from bot.followup.rules import Address, addresses
 from bot.formatting import format_date_nl
 from bot.money import format_euro
 from bot.policy.dates import add_months
 from bot.store.models import (
     Arrangement,
     Case,
-    Customer,
     FollowUp,
-    FollowUpDay,
     Instalment,
     Loan,
     OutcomeEvent,
     RiskSignal,
 )
-
-INSTALMENT_KINDS = ("reminder_before", "reminder_today", "missed")
-CHUNK = 2000
-# One number for PostgreSQL's advisory lock that makes planning one engine at a time.
-PLAN_LOCK = 70_202_610
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def ids_param(name: str = "ids"):
-    """An IN list given at execution: the statement is built (and its SQL cached) once, not
-    for every chunk of ids (SQLAlchemy checks each literal of an inline list one by one)."""
-    return bindparam(name, expanding=True)
-
-
-def each_in(session: Session, statement, ids: list, size: int = CHUNK, **params: Any) -> Iterable[Any]:
-    """The rows of `statement` (with an `ids_param()`) for all of `ids`, a chunk at a time."""
-    for part in chunks(ids, size):
-        yield from session.execute(statement, {"ids": part, **params})
-
-
-def logical_of(key: str) -> str:
-    return key.split("|", 1)[0]
-
-
-def make_key(logical: str, channel: str) -> str:
-    return f"{logical}|{channel}"
-
-
-def instalment_logical(arrangement_id: int, instalment_id: int, kind: str, due_on: date) -> str:
-    return f"a{arrangement_id}:i{instalment_id}:{kind}:{due_on.isoformat()}"
-
-
-# -- addresses -------------------------------------------------------------------------------------
-_CASES = (select(Case.customer_id, Case.sender_id).where(Case.customer_id.in_(ids_param()))
-          .order_by(Case.customer_id, Case.id.desc()))
-_PHONES = select(Customer.id, Customer.phone).where(Customer.id.in_(ids_param()))
-
-
-class AddressBook:
-    """Where customers can be reached (their conversations, newest first, and their phone) and
-    which addresses opted out; loaded for the customers of a pass as they come up."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.cases: dict[int, list[str]] = defaultdict(list)
-        self.phones: dict[int, str | None] = {}
-        self.opted_out: set[str] = set()
-        self._checked: set[str] = set()
-
-    def ensure(self, customer_ids: Iterable[int], extra_senders: Iterable[str] = ()) -> "AddressBook":
-        new = sorted(set(customer_ids).difference(self.phones))
-        cases, phones = self.cases, self.phones
-        for customer_id, sender_id in each_in(self.session, _CASES, new):
-            if sender_id and sender_id not in cases[customer_id]:
-                cases[customer_id].append(sender_id)
-        phones.update(each_in(self.session, _PHONES, new))
-        every = set(extra_senders)
-        for customer_id in new:
-            every.update(cases.get(customer_id, ()))
-            if phones.get(customer_id):
-                every.add(sms_to(phones[customer_id]))
-        every -= self._checked
-        every.discard("")
-        for part in chunks(sorted(every)):
-            self.opted_out |= opted_out(self.session, part)
-        self._checked |= every
-        return self
-
-    def senders(self, customer_id: int) -> list[str]:
-        found = list(self.cases.get(customer_id, []))
-        if self.phones.get(customer_id):
-            found.append(sms_to(self.phones[customer_id]))
-        return found
-
-    def candidates(self, customer_id: int, planned: str | None, arrangement_sender: str | None,
-                   policy: Policy) -> list[Address]:
-        return addresses(planned, arrangement_sender, self.cases.get(customer_id, []), self.phones.get(customer_id),
-                         policy)
-
-    def planned_address(self, customer_id: int, arrangement_sender: str | None, policy: Policy) -> Address | None:
-        """Where a new message is planned to go: the first address that may get outreach at all
-        (the WhatsApp window is judged when it is sent)."""
-        for address in self.candidates(customer_id, None, arrangement_sender, policy):
-            if address.sender_id not in self.opted_out and address.channel not in policy.never_channels:
-                return address
-        return None
-
-
-# -- inserting --------------------------------------------------------------------------------------
-def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """INSERT ... ON CONFLICT (key) DO NOTHING, in key order (two engines never wait on each
-    other in opposite orders)."""
-    if not rows:
-        return
-    rows = sorted(rows, key=lambda r: r["key"])
-    dialect = session.get_bind().dialect.name
-    table = FollowUp.__table__
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"follow-up planning supports SQLite and PostgreSQL, not {dialect}")
-    for part in chunks(rows, 500):
-        session.execute(statement, part)
-
-
-def insert_day_marker(session: Session, day: date, now: datetime, name: str) -> bool:
-    """Claims a day for closing: True for exactly one engine (the others wait, then get False)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(FollowUpDay.__table__).values(
-        day=day, closed_at=now, closed_by=name[:64], due=0, missed=0, ended=0, planned=0
-    ).on_conflict_do_nothing(index_elements=["day"])
-    return session.execute(statement).rowcount == 1
-
-
-def lock_planning(session: Session) -> None:
-    """One planner at a time on PostgreSQL (SQLite's BEGIN IMMEDIATE already is one writer)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(PLAN_LOCK)))
-
-
-def _keys_by(column):
-    return select(FollowUp.key).where(column.in_(ids_param()), FollowUp.kind == bindparam("kind"))
-
-
-_KEYS_BY_INSTALMENT = _keys_by(FollowUp.instalment_id)
-_KEYS_BY_ARRANGEMENT = _keys_by(FollowUp.arrangement_id)
-_KEYS_BY_CUSTOMER = _keys_by(FollowUp.customer_id)
-
-
-class Plan:
-    """Rows to plan in one pass; `add` skips messages that already have a row (any channel)."""
-
-    def __init__(self, session: Session, policy: Policy, now: datetime) -> None:
-        self.session, self.policy, self.now = session, policy, now
-        self.rows: list[dict[str, Any]] = []
-        self._seen: set[str] = set()
-        self.book = AddressBook(session)
-
-    def existing(self, kind: str, *, instalment_ids: Iterable[int] = (), arrangement_ids: Iterable[int] = (),
-                 customer_ids: Iterable[int] = ()) -> None:
-        """Loads the messages of this kind that already have a row, for the candidates."""
-        for statement, ids in ((_KEYS_BY_INSTALMENT, instalment_ids), (_KEYS_BY_ARRANGEMENT, arrangement_ids),
-                               (_KEYS_BY_CUSTOMER, customer_ids)):
-            self._seen.update(logical_of(key) for key, in each_in(self.session, statement, sorted(set(ids)), kind=kind))
-
-    def add(self, *, logical: str, kind: str, customer_id: int, address: Address | None, moment: datetime,
-            facts: dict[str, Any], slots: dict[str, Any], arrangement_id: int | None = None,
-            instalment_id: int | None = None) -> bool:
-        if logical in self._seen:
-            return False
-        self._seen.add(logical)
-        spec = self.policy.kind(kind)
-        channel, sender_id = (address.channel, address.sender_id) if address else ("none", "")
-        self.rows.append({
-            "key": make_key(logical, channel), "customer_id": customer_id, "arrangement_id": arrangement_id,
-            "instalment_id": instalment_id, "kind": kind, "channel": channel, "sender_id": sender_id,
-            "response": spec.response, "slots": slots, "rule": spec.rule, "policy_version": self.policy.version,
-            "facts": facts, "not_before": moment, "status": "pending", "attempts": 0, "created_at": self.now})
-        return True
-
-    def save(self) -> int:
-        insert_ignoring_duplicates(self.session, self.rows)
-        return len(self.rows)
 
 
 # -- the kinds ---------------------------------------------------------------------------------------
