@@ -65,3 +65,19 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     upgrade(url)
     with engine_for(url).connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_sqlite_files_are_pooled_in_write_ahead_log_mode(tmp_path):
+    # SQLAlchemy 1.4 would give a SQLite file a NullPool: a connection per session, and in WAL
+    # mode a log checkpoint at every close (issue 7: half of a turn's database time).
+    from sqlalchemy import text
+    from sqlalchemy.pool import QueuePool
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'pooled.db'}")
+    assert isinstance(engine.pool, QueuePool)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        first = connection.connection.dbapi_connection
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection is first  # the same connection, reused

@@ -254,3 +254,12 @@ def test_a_store_starting_while_another_creates_the_table_starts(conversations, 
     monkeypatch.setattr(tracker_store.CHECKPOINTS, "create", raced)
     store = _store(conversations, f"sqlite:///{tmp_path / 'tracker.db'}")
     assert _checkpoints(store) == []
+
+
+def test_the_embedded_tracker_store_is_pooled_in_write_ahead_log_mode(conversations, tmp_path):
+    import sqlalchemy as sa
+
+    store = _store(conversations, f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert isinstance(store.engine.pool, sa.pool.QueuePool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
