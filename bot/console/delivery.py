@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.addresses import is_whatsapp  # noqa: F401 - the console's views ask it here
+from bot.addresses import is_whatsapp
 from bot.channels.state import ChannelState
 
 LABELS = {

@@ -18,8 +18,8 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.addresses import is_whatsapp, sms_to
-from bot.followup import calendar, planner
-from bot.followup.planner import each_in, ids_param
+from bot.followup import calendar, plan, planner
+from bot.followup.plan import each_in, ids_param
 from bot.followup.policy import Policy
 from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, FollowUp, Instalment
 
@@ -57,7 +57,7 @@ class Context:
     counts: dict[int, tuple[int, int, int]]
     in_arrears: set[int]
     in_arrangement: set[int]
-    book: planner.AddressBook
+    book: plan.AddressBook
     window_open: set[str]
     templated: set[str]
     template_names: dict[str, str]
@@ -78,7 +78,7 @@ class Context:
         counts = planner.instalment_counts(session, arrangement_ids, calendar.local_today(now))
         every = {r["sender_id"] for r in rows if r["sender_id"]} | {a.sender_id for a in arrangements.values()
                                                                    if a.sender_id}
-        book = planner.AddressBook(session).ensure(customer_ids, every)
+        book = plan.AddressBook(session).ensure(customer_ids, every)
         for customer_id in customer_ids:
             every.update(book.senders(customer_id))
         whatsapp = sorted(s for s in every if is_whatsapp(s))
@@ -100,13 +100,13 @@ class Context:
             found = set()
             for key, channel in session.execute(select(F.key, F.channel).where(F.customer_id == customer_id,
                                                                                 F.kind == kind)):
-                if planner.logical_of(key) == logical:
+                if plan.logical_of(key) == logical:
                     found.add(channel)
             self.tried[logical] = found
         return self.tried[logical]
 
 
-def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: planner.AddressBook,
+def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: plan.AddressBook,
               addresses: set[str], now: datetime, policy: Policy) -> dict[int, list[datetime]]:
     """Per customer, the moments of unprompted contact in the pressure window: follow-ups sent,
     follow-ups being sent by another engine, and (when counted) staff replies from the console."""

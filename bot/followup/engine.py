@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot import clock
-from bot.followup import calendar, ledger, planner, rules
+from bot.followup import calendar, ledger, plan, planner, rules
 from bot.followup.context import Context
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
@@ -132,7 +132,7 @@ def plan_page_link(arrangement_id: int) -> str | None:
 
 
 # The claimed rows of a batch that this engine still holds.
-_CLAIMED = select(FollowUp.__table__).where(F.id.in_(planner.ids_param()), F.status == "sending",
+_CLAIMED = select(FollowUp.__table__).where(F.id.in_(plan.ids_param()), F.status == "sending",
                                             F.claimed_by == bindparam("me"))
 
 
@@ -235,7 +235,7 @@ class Engine:
         with self.session() as session, session.begin():
             # The marker first: a second engine waits here until this transaction ends, then
             # inserts nothing and leaves the day alone.
-            inserted = planner.insert_day_marker(session, day, now, self.name)
+            inserted = plan.insert_day_marker(session, day, now, self.name)
             if not inserted:
                 return False
             started = time.perf_counter()
@@ -398,7 +398,7 @@ class Engine:
                     report.deferred["pressure"] += 1
                     continue
                 checks = {"response": row["response"], **refusal_checks}
-                logical = planner.logical_of(row["key"])
+                logical = plan.logical_of(row["key"])
                 own = rules.Address.of(row["sender_id"]) if row["sender_id"] else None
                 if own is not None and own.channel in rules.OUTPUT_CHANNELS and \
                         rules.address_refusal(own, **checks) is None:
@@ -425,7 +425,7 @@ class Engine:
                     context.tried_for(session, row["customer_id"], row["kind"], logical).update(
                         {row["channel"], address.channel})
                     moved = {k: v for k, v in row.items() if k != "id"}
-                    moved.update(key=planner.make_key(logical, address.channel), channel=address.channel,
+                    moved.update(key=plan.make_key(logical, address.channel), channel=address.channel,
                                  sender_id=address.sender_id, status="sending", attempts=1, claimed_by=self.name,
                                  claim_expires_at=now + timedelta(seconds=policy.lease_seconds), outcome=None,
                                  created_at=now, facts={**facts, "moved_from": row["channel"], "moved_because": reason})
@@ -456,7 +456,7 @@ class Engine:
                                 .values(status="pending", not_before=bindparam("b_not_before"),
                                         outcome=bindparam("b_outcome"), claim_expires_at=None), defers)
             if fallbacks:
-                planner.insert_ignoring_duplicates(session, fallbacks)
+                plan.insert_ignoring_duplicates(session, fallbacks)
                 keys = [f["key"] for f in fallbacks]
                 mine = dict(session.execute(select(F.key, F.id).where(F.key.in_(keys), F.claimed_by == self.name,
                                                                       F.status == "sending")).all())

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.addresses import channel_of  # noqa: F401 - part of this module's interface
+from bot.addresses import channel_of
 from bot.outcomes import events
 from bot.store.models import ChannelOptOut
 

@@ -17,22 +17,14 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.followup import calendar
-
-# Shared with the engine and its context (they use them as planner.<name>).
-from bot.followup.plan import (  # noqa: F401
-    CHUNK,
-    INSTALMENT_KINDS,
-    AddressBook,
+from bot.followup.plan import (
     Plan,
     chunks,
     each_in,
     ids_param,
-    insert_day_marker,
-    insert_ignoring_duplicates,
     instalment_logical,
     lock_planning,
     logical_of,
-    make_key,
 )
 from bot.followup.policy import Policy
 from bot.formatting import format_date_nl

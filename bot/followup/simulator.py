@@ -23,7 +23,7 @@ from typing import Any, Callable
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import addresses, clock
 from bot.followup import calendar, ledger, optout
 from bot.followup.contacts import contact_person_for
 from bot.followup.engine import Engine, PaymentLinks, TickReport, plan_page_link
@@ -251,7 +251,7 @@ class Simulation:
                      "end_date": add_months(first_due, months - 1).isoformat(), "schedule": schedule}
             items.append({"customer": customer, "loan": loan, "offer": offer,
                           "contact_person": contact_person_for(customer_id), "sender_id": self.primary[customer_id],
-                          "channel": optout.channel_of(self.primary[customer_id]), "starts_on": self.start})
+                          "channel": addresses.channel_of(self.primary[customer_id]), "starts_on": self.start})
             instalments = []
             for planned in ledger.planned_instalments(offer, self.start):
                 stand_in -= 1  # negative: never an id

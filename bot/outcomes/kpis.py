@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select, Subquery
 
 from bot import clock
-from bot.outcomes.figures import (  # noqa: F401 - kpis.Filters, kpis.load_config, ... are its interface
+from bot.outcomes.figures import (
     DIMENSIONS,
     Adherence,
     Cohort,
@@ -57,7 +57,6 @@ from bot.outcomes.figures import (  # noqa: F401 - kpis.Filters, kpis.load_confi
     SatisfactionMonth,
     TimeToSolution,
     load_config,
-    parse_config,
 )
 from bot.outcomes.sqltools import month_of, seconds_between, unindexed, utc_date, within_months
 from bot.store.models import OutcomeEvent

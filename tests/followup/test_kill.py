@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.followup.planner import logical_of
+from bot.followup.plan import logical_of
 from bot.followup.sending import read_recording
 from bot.store.db import engine_for, session_scope
 from bot.store.models import FollowUp, FollowUpDay

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.followup.planner import logical_of
+from bot.followup.plan import logical_of
 from bot.followup.sending import read_recording
 from bot.store.db import engine_for, session_scope
 from bot.store.migrate import upgrade

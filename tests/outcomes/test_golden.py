@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outcomes import kpis
+from bot.outcomes import figures, kpis
 from bot.store.db import session_scope
 from tests.outcomes import golden
 
@@ -98,4 +98,4 @@ def test_the_versioned_configuration_loads_and_is_checked():
            "monitor": {"min_customers": 10, "margins": {"adherence": 0.1, "relapse": 0.1, "satisfaction": 0.5},
                        "relapse_window_months": 12, "dimensions": ["channel"]}}
     with pytest.raises(ValueError, match="relapse_window_months"):
-        kpis.parse_config(bad)
+        figures.parse_config(bad)
