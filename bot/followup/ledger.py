@@ -15,18 +15,12 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.outcomes import events
+from bot.store.db import chunks
 from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent, RiskSignal
 
 # Solutions that run over months and so are followed up; pay-now is settled at once.
 FOLLOWED_SOLUTIONS = ("payment_arrangement", "partial_payment", "remission_arrangement", "payment_pause",
                       "debt_help_referral", "interest_freeze", "restructuring")
-
-
-CHUNK = 2000  # ids per IN (...): well under SQLite's limit of bound variables
-
-
-def _chunks(items: list, size: int = CHUNK) -> list[list]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)
@@ -132,7 +126,7 @@ def start_arrangements(session: Session, items: list[dict[str, Any]]) -> list[St
     results: list[StartedArrangement | None] = [None] * len(items)
     case_ids = [item["case"].id for item in items if item.get("case") is not None]
     existing: dict[int, Arrangement] = {}
-    for part in _chunks(sorted(set(case_ids))):
+    for part in chunks(sorted(set(case_ids))):
         existing.update((a.case_id, a) for a in session.execute(
             select(Arrangement).where(Arrangement.case_id.in_(part))).scalars())
     today = clock.today()
@@ -190,9 +184,9 @@ def start_arrangements(session: Session, items: list[dict[str, Any]]) -> list[St
         solution_events.append(_event_row("solution_accepted", clock.utcnow(), customer_id=row["customer_id"],
                                           case_id=case_id, arrangement_id=row["id"], channel=row["channel"],
                                           reason=row["solution"], value=len(schedule), segment=segment))
-    for part in _chunks(arrangements, 500):
+    for part in chunks(arrangements, 500):
         session.execute(insert(table), part)
-    for part in _chunks(instalments, 500):
+    for part in chunks(instalments, 500):
         session.execute(insert(lines), part)
     _log_events(session, solution_events)
     for index, first in again.items():
@@ -226,7 +220,7 @@ def record_payments(session: Session, payments: list[tuple[int, int, datetime]],
     session.flush()
     ids = sorted({instalment_id for instalment_id, _, _ in payments})
     state: dict[int, dict[str, Any]] = {}
-    for part in _chunks(ids):
+    for part in chunks(ids):
         for row in session.execute(
                 select(Instalment.id, Instalment.status, Instalment.paid_cents, Instalment.amount_cents,
                        Instalment.due_on, Instalment.paid_at, Instalment.arrangement_id, Arrangement.customer_id,
@@ -314,7 +308,7 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
                Arrangement.customer_id)
     due = session.execute(select(*columns).join(Arrangement, Arrangement.id == Instalment.arrangement_id)
                           .where(Instalment.due_on <= day, Instalment.due_logged.is_(False))).all()
-    for part in _chunks([row.id for row in due]):
+    for part in chunks([row.id for row in due]):
         session.execute(update(Instalment.__table__).where(Instalment.__table__.c.id.in_(part))
                         .values(due_logged=True))
     _log_events(session, [_event_row("instalment_due", at, customer_id=row.customer_id,
@@ -324,7 +318,7 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
     missed = session.execute(select(*columns).join(Arrangement, Arrangement.id == Instalment.arrangement_id)
                              .where(Arrangement.status == "active", Instalment.status == "open",
                                     Instalment.due_on < day - timedelta(days=grace_days))).all()
-    for part in _chunks([row.id for row in missed]):
+    for part in chunks([row.id for row in missed]):
         session.execute(update(Instalment.__table__).where(Instalment.__table__.c.id.in_(part))
                         .values(status="missed"))
     _log_events(session, [_event_row("instalment_missed", at, customer_id=row.customer_id,
@@ -343,7 +337,7 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
         .where(Arrangement.status == "active", or_(Arrangement.id.in_(broken), Arrangement.id.in_(done)))
         .order_by(Arrangement.id)).all()
     statuses: dict[int, list[str]] = {row.id: [] for row in candidates}
-    for part in _chunks(list(statuses)):
+    for part in chunks(list(statuses)):
         for arrangement_id, status in session.execute(
                 select(Instalment.arrangement_id, Instalment.status).where(Instalment.arrangement_id.in_(part))):
             statuses[arrangement_id].append(status)

@@ -22,17 +22,12 @@ from bot.addresses import sms_to
 from bot.followup.optout import opted_out
 from bot.followup.policy import Policy
 from bot.followup.rules import Address, addresses
+from bot.store.db import IN_LIST_SIZE, chunks
 from bot.store.models import Case, Customer, FollowUp, FollowUpDay
 
 INSTALMENT_KINDS = ("reminder_before", "reminder_today", "missed")
-CHUNK = 2000
 # One number for PostgreSQL's advisory lock that makes planning one engine at a time.
 PLAN_LOCK = 70_202_610
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def ids_param(name: str = "ids"):
@@ -41,7 +36,7 @@ def ids_param(name: str = "ids"):
     return bindparam(name, expanding=True)
 
 
-def each_in(session: Session, statement, ids: list, size: int = CHUNK, **params: Any) -> Iterable[Any]:
+def each_in(session: Session, statement, ids: list, size: int = IN_LIST_SIZE, **params: Any) -> Iterable[Any]:
     """The rows of `statement` (with an `ids_param()`) for all of `ids`, a chunk at a time."""
     for part in chunks(ids, size):
         yield from session.execute(statement, {"ids": part, **params})

@@ -35,6 +35,15 @@ def _sqlite_pragmas(connection, _record) -> None:
     connection.execute("PRAGMA journal_mode=WAL")
 
 
+IN_LIST_SIZE = 2000  # ids per IN (...): well under SQLite's limit of bound variables
+
+
+def chunks(items: list, size: int = IN_LIST_SIZE) -> Iterator[list]:
+    """`items` in slices of `size`, for IN (...) lists."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def engine() -> Engine:
     return engine_for(settings().database_url)
 
