@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import time
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs, is_postgresql_url
@@ -163,24 +163,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, window: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if is_postgresql_url(self.engine.url):
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, **_postgres_engine_kwargs(url))
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self.window = WINDOW if window is None else int(window)
-        if self.engine.dialect.name == "sqlite":
+            self._replace_engine(**_postgres_engine_kwargs(self.engine.url))
+        elif self.engine.dialect.name == "sqlite":
             # Write-ahead logging (kept in the file): one fsync per saved turn instead of three,
             # and the widget's reads never wait for a turn being saved. Pooled connections: with
             # Rasa's NullPool every turn would open the file and, closing the last connection,
             # checkpoint the log.
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
-                                           connect_args={"check_same_thread": False})
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            self._replace_engine(poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        self.window = WINDOW if window is None else int(window)
         create_checkpoints_table(self.engine)
+
+    def _replace_engine(self, **kwargs: Any) -> None:
+        """The same database as Rasa's engine, with our connection settings."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, **kwargs)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool, windowed: bool = True
                         ) -> Optional[DialogueStateTracker]:
@@ -301,10 +301,6 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             if needs_redaction(position, events[position], secret_answers):
                 events[position] = redacted(events[position])
         return events, first_new
-
-    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
-        stored, first_new = self._as_stored(session, tracker)
-        return iter(stored[first_new:])
 
 
 async def retrieve_session(tracker_store: Any, sender_id: str) -> Optional[DialogueStateTracker]:
