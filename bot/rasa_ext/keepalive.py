@@ -20,7 +20,9 @@ from rasa.utils import endpoints
 
 IDLE_SECONDS = 3.0
 _original_session = endpoints.EndpointConfig.session
-_sessions: dict[tuple, aiohttp.ClientSession] = {}
+# Per event loop (the loop itself, not its id, which a later loop could reuse; a session only
+# works in its own loop), then per endpoint settings. The Rasa server has one loop.
+_sessions: dict[asyncio.AbstractEventLoop, dict[tuple, aiohttp.ClientSession]] = {}
 
 
 class _Borrowed:
@@ -36,9 +38,8 @@ class _Borrowed:
         return None
 
 
-def _key(config: endpoints.EndpointConfig, loop: asyncio.AbstractEventLoop) -> tuple:
-    auth = tuple(sorted((config.basic_auth or {}).items()))
-    return id(loop), tuple(sorted((config.headers or {}).items())), auth
+def _key(config: endpoints.EndpointConfig) -> tuple:
+    return tuple(sorted((config.headers or {}).items())), tuple(sorted((config.basic_auth or {}).items()))
 
 
 def session(self: endpoints.EndpointConfig) -> Any:
@@ -46,15 +47,16 @@ def session(self: endpoints.EndpointConfig) -> Any:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # not inside a loop: Rasa's own behaviour
         return _original_session(self)
-    key = _key(self, loop)
-    shared = _sessions.get(key)
+    mine = _sessions.setdefault(loop, {})
+    key = _key(self)
+    shared = mine.get(key)
     if shared is None or shared.closed:
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) \
             if self.basic_auth else None
         shared = aiohttp.ClientSession(
             headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS))
-        _sessions[key] = shared
+        mine[key] = shared
     return _Borrowed(shared)
 
 

@@ -41,9 +41,8 @@ def test_calls_share_one_connection_until_it_idles_and_settings_stay_apart(monke
             await one.request(json={"n": 6}, method="post")
             return seen
         finally:
-            for session in list(keepalive._sessions.values()):
+            for session in keepalive._sessions.pop(asyncio.get_running_loop()).values():
                 await session.close()
-            keepalive._sessions.clear()
             await runner.cleanup()
 
     seen = asyncio.run(scenario())
