@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
-from collections import defaultdict, deque
 from typing import Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_ext.tracker_store import refuse_fallbacks
+from bot.rate_limit import RateLimit
 
 logger = logging.getLogger(__name__)
 
@@ -27,23 +26,11 @@ MAX_TEXT_LENGTH = 2000
 REPLY_WITHIN_SECONDS = 8.0
 
 
-class SenderRateLimit:
+class SenderRateLimit(RateLimit):
     """At most `limit` messages per sender per minute, per process (a flood gets a kind answer)."""
 
     def __init__(self, limit: int | None = None, window: float = 60.0) -> None:
-        self.limit = limit or int(os.environ.get("BETAALHULP_MAX_MESSAGES_PER_MINUTE") or 20)
-        self.window = window
-        self._seen: dict[str, deque] = defaultdict(deque)
-
-    def allow(self, sender_id: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        seen = self._seen[sender_id]
-        while seen and seen[0] <= now - self.window:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
-        return True
+        super().__init__(limit or int(os.environ.get("BETAALHULP_MAX_MESSAGES_PER_MINUTE") or 20), window)
 
 
 def neutralise(text: str) -> str:

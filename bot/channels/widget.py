@@ -38,9 +38,8 @@ import math
 import os
 import re
 import secrets
-import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -54,6 +53,7 @@ from bot import addresses
 from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
 from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
 from bot.rasa_ext.tracker_store import retrieve_session
+from bot.rate_limit import RateLimit
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def sender_id_for(session: str) -> str:
     return PREFIX + session
 
 
-# -- pushes and rate limits ----------------------------------------------------------------------
+# -- pushes ----------------------------------------------------------------------
 class Hub:
     """The long polls waiting on this worker, by sender id; a push wakes them."""
 
@@ -141,27 +141,6 @@ class Hub:
                 waiters.discard(event)
                 if not waiters:
                     self._waiters.pop(sender_id, None)
-
-
-class RateLimit:
-    """At most `limit` hits per key in `window` seconds (per worker; enough to stop a flood)."""
-
-    def __init__(self, limit: int, window: float, max_keys: int = 50_000) -> None:
-        self.limit, self.window, self.max_keys = limit, window, max_keys
-        self._hits: OrderedDict[str, deque] = OrderedDict()
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        hits = self._hits.pop(key, None) or deque()
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        allowed = len(hits) < self.limit
-        if allowed:
-            hits.append(now)
-        self._hits[key] = hits
-        while len(self._hits) > self.max_keys:
-            self._hits.popitem(last=False)
-        return allowed
 
 
 # -- what the widget shows -----------------------------------------------------------------------
