@@ -25,3 +25,11 @@ def utcnow() -> datetime:
 def today() -> date:
     """The date in the Netherlands, which is what a customer means by 'today'."""
     return utcnow().astimezone(AMSTERDAM).date()
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime: SQLite hands timezone-aware columns back naive,
+    and every time we store is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)

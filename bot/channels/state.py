@@ -14,12 +14,13 @@ No Rasa here.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, desc, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, identity
+from bot.clock import as_utc
 from bot.followup import optout
 from bot.store.db import session_scope
 from bot.store.models import Case, ChannelDeliveryStatus, ChannelInboundSeen, ChannelOutbound, ChannelSender
@@ -33,12 +34,6 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 # A queued message older than this is not delivered any more: it would confuse more than help.
 QUEUE_MAX_AGE = timedelta(days=7)
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class ChannelState:
@@ -79,7 +74,7 @@ class ChannelState:
             row = self._sender(session, sender_id)
             row.last_inbound_at = now
             payloads = row.button_payloads or []
-            if not payloads or not text or not _utc(row.buttons_at) or now - _utc(row.buttons_at) > BUTTONS_VALID_FOR:
+            if not payloads or not text or not as_utc(row.buttons_at) or now - as_utc(row.buttons_at) > BUTTONS_VALID_FOR:
                 return None
             choice = _choice(text, len(payloads))
             if choice is None:
@@ -89,7 +84,7 @@ class ChannelState:
 
     def last_inbound(self, sender_id: str) -> datetime | None:
         with session_scope(self.database_url) as session:
-            return _utc(session.execute(select(ChannelSender.last_inbound_at).where(
+            return as_utc(session.execute(select(ChannelSender.last_inbound_at).where(
                 ChannelSender.sender_id == sender_id)).scalar_one_or_none())
 
     def window_open(self, sender_id: str) -> bool:
@@ -160,7 +155,7 @@ class ChannelState:
                                    .where(ChannelOutbound.sender_id == sender_id,
                                           ChannelOutbound.outcome == "queued")
                                    .order_by(ChannelOutbound.id)).all()
-            stale = [row_id for row_id, _, created in rows if now - _utc(created) > QUEUE_MAX_AGE]
+            stale = [row_id for row_id, _, created in rows if now - as_utc(created) > QUEUE_MAX_AGE]
             if stale:
                 session.execute(update(ChannelOutbound).where(ChannelOutbound.id.in_(stale))
                                 .values(outcome="expired", message=None)

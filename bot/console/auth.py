@@ -9,7 +9,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.clock import as_utc
 from bot.config import settings
 from bot.store.models import StaffSession, StaffUser
 
@@ -44,12 +45,6 @@ class Staff:
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
 
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands timezone-aware columns back naive; every stored time is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def hash_password(password: str) -> str:

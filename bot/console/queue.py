@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.console.auth import as_utc
+from bot.clock import as_utc
 from bot.store.models import Case, StaffUser
 
 REASONS = {

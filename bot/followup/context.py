@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.addresses import is_whatsapp, sms_to
+from bot.clock import as_utc
 from bot.followup import calendar, plan, planner
 from bot.followup.plan import each_in, ids_param
 from bot.followup.policy import Policy
@@ -42,12 +43,6 @@ _STAFF_REPLIES = select(ChannelOutbound.sender_id, ChannelOutbound.created_at).w
     and_(ChannelOutbound.sender_id.in_(ids_param()), ChannelOutbound.source == "staff_reply",
          ChannelOutbound.created_at > bindparam("since")))
 
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything the engine stores is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 @dataclass
@@ -83,7 +78,7 @@ class Context:
             every.update(book.senders(customer_id))
         whatsapp = sorted(s for s in every if is_whatsapp(s))
         window_open = {sender_id for sender_id, last in each_in(session, _WINDOWS, whatsapp)
-                       if last is not None and now - aware(last) <= WHATSAPP_WINDOW}
+                       if last is not None and now - as_utc(last) <= WHATSAPP_WINDOW}
         contacts = _contacts(session, rows, customer_ids, book, every, now, policy)
         # Whether the customer is in arrears or in an arrangement only matters for outreach.
         outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
@@ -114,11 +109,11 @@ def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book:
     contacts: dict[int, list[datetime]] = defaultdict(list)
     lease = timedelta(seconds=policy.lease_seconds)
     for customer_id, sent_at in each_in(session, _SENT, customer_ids, since=since):
-        contacts[customer_id].append(aware(sent_at))
+        contacts[customer_id].append(as_utc(sent_at))
     batch = sorted(r["id"] for r in rows)
     for customer_id, expires in each_in(session, _SENDING, customer_ids, batch=batch):
         if expires is not None:
-            contacts[customer_id].append(min(now, aware(expires) - lease))
+            contacts[customer_id].append(min(now, as_utc(expires) - lease))
     if policy.count_staff_replies and addresses:
         owner = {}
         for customer_id in customer_ids:
@@ -131,5 +126,5 @@ def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book:
             if row["sender_id"]:
                 owner.setdefault(row["sender_id"], row["customer_id"])
         for sender_id, created_at in each_in(session, _STAFF_REPLIES, sorted(owner), since=since):
-            contacts[owner[sender_id]].append(aware(created_at))
+            contacts[owner[sender_id]].append(as_utc(created_at))
     return contacts

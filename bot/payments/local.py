@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from bot import clock
+from bot.clock import as_utc
 from bot.payments.providers import ProviderPayment, ProviderStatus, UnknownProviderPayment
 from bot.store.db import session_scope
 from bot.store.models import LocalPaymentLink
@@ -27,16 +28,10 @@ LINK_VALID_DAYS = 14
 ACTIONS = ("pay", "cancel")
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
 
 def effective_status(link: LocalPaymentLink) -> str:
     """An open link past its expiry is expired, as Mollie reports it, without a job to flip it."""
-    if link.status == "open" and aware(link.expires_at) <= clock.utcnow():
+    if link.status == "open" and as_utc(link.expires_at) <= clock.utcnow():
         return "expired"
     return link.status
 

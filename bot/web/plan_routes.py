@@ -35,12 +35,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import clock
+from bot.clock import as_utc
 from bot.config import settings
 from bot.followup.plan_links import LinkRefused, PlanAccess, PlanPolicy, check_token, policy
 from bot.formatting import format_date_nl
 from bot.money import format_euro
 from bot.outcomes import events
-from bot.payments.local import LINK_VALID_DAYS, aware
+from bot.payments.local import LINK_VALID_DAYS
 from bot.payments.providers import ProviderError
 from bot.payments.qr import group_in_fours
 from bot.payments.service import request_payment
@@ -173,7 +174,7 @@ def instalment_key(instalment_id: int, after: str | None = None) -> str:
 
 def _still_usable(payment: Payment, now: datetime) -> bool:
     """An open payment whose link may still be paid (both providers' links last 14 days)."""
-    return payment.status == "open" and aware(payment.created_at) > now - timedelta(days=LINK_VALID_DAYS)
+    return payment.status == "open" and as_utc(payment.created_at) > now - timedelta(days=LINK_VALID_DAYS)
 
 
 def _current_payment(session: Session, instalment: Instalment) -> Payment | None:

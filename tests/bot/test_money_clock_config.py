@@ -48,3 +48,13 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
         assert config.max_verification_attempts == 3
     finally:
         settings.cache_clear()
+
+
+def test_as_utc_reads_stored_moments_as_utc():
+    from datetime import datetime, timedelta, timezone
+
+    from bot.clock import as_utc
+
+    assert as_utc(datetime(2027, 1, 4, 9, 0)) == datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)  # SQLite: naive
+    amsterdam = datetime(2027, 1, 4, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert as_utc(amsterdam) is amsterdam and as_utc(None) is None
