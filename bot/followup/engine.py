@@ -42,6 +42,7 @@ from sqlalchemy.pool import QueuePool
 from bot import clock
 from bot.followup import calendar, ledger, plan, planner, rules
 from bot.followup.context import Context
+from bot.followup.links import PaymentLinks
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import Delivery, Sender, SendFailed, SendLater
@@ -54,7 +55,6 @@ from bot.store.models import (
     Customer,
     FollowUp,
     FollowUpDay,
-    Instalment,
     OutcomeEvent,
 )
 
@@ -97,38 +97,6 @@ def database(url: str, wal: bool = False) -> SqlEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-# -- payment links -------------------------------------------------------------------------------------
-class PaymentLinks:
-    """The iDEAL link and QR for an instalment (bot.payments.service.request_payment with the key
-    `instalment:<id>`, so every message about one instalment carries the same link). When the
-    payment service cannot make one for this amount, the plan page (where the customer can pay
-    it too) is the link."""
-
-    def link(self, session: Session, *, instalment: Instalment, arrangement: Arrangement, sender_id: str,
-             channel: str) -> tuple[str | None, str | None]:
-        from bot.payments.service import request_payment
-
-        open_cents = instalment.amount_cents - instalment.paid_cents
-        try:
-            with session.begin_nested():
-                made = request_payment(session, customer_id=arrangement.customer_id, loan_id=arrangement.loan_id,
-                                       amount_cents=open_cents, sender_id=sender_id, channel=channel,
-                                       idempotency_key=f"instalment:{instalment.id}", case_id=arrangement.case_id)
-            if made.checkout_url and made.status == "open":
-                return made.checkout_url, made.payment_qr_url
-        except ValueError as error:
-            log.info("instalment %s: no payment link (%s); the plan page instead", instalment.id, error)
-        return plan_page_link(arrangement.id), None
-
-
-def plan_page_link(arrangement_id: int) -> str | None:
-    try:
-        from bot.followup.plan_links import plan_link
-    except ImportError:  # pragma: no cover - the plan page is another part of issue 10
-        return None
-    return plan_link(arrangement_id)
 
 
 # The claimed rows of a batch that this engine still holds.

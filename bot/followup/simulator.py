@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from bot import addresses, clock
 from bot.followup import calendar, ledger, optout
 from bot.followup.contacts import contact_person_for
-from bot.followup.engine import Engine, PaymentLinks, TickReport, plan_page_link
+from bot.followup.engine import Engine, TickReport
+from bot.followup.links import PaymentLinks
+from bot.followup.plan_links import plan_link
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import RecordingSender
@@ -409,7 +411,7 @@ class NoLinks(PaymentLinks):
     """For what-if runs only: the plan page as the link, no payment rows."""
 
     def link(self, session: Session, *, arrangement: Arrangement, **_: Any) -> tuple[str | None, str | None]:
-        return plan_page_link(arrangement.id), None
+        return plan_link(arrangement.id), None
 
 
 def simulate(database_url: str, *, customers: int, months: int = 12, seed: int = 1, start: date | None = None,
