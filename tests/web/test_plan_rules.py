@@ -15,8 +15,8 @@ from bot.payments.service import apply_status
 from bot.payments.webhook import process_webhook
 from bot.store.db import session_scope
 from bot.store.models import Arrangement, Customer, Instalment, OutcomeEvent, Payment
-from bot.web import plan_routes
-from bot.web.plan_routes import PlanRefused, instalment_key, move_instalment, pay_instalment
+from bot.web import plan_routes, plan_rules
+from bot.web.plan_rules import PlanRefused, instalment_key, move_instalment, pay_instalment
 from tests.payments.conftest import loan_state
 
 pytestmark = pytest.mark.timeout(60)
@@ -163,7 +163,7 @@ def test_the_update_itself_refuses_when_a_racing_request_moved_one_first(databas
     """The check before the UPDATE can be overtaken; the conditional UPDATE is the guard."""
     first, second, _ = instalments(database, plan)
     move(database, plan, first.id, 3)
-    monkeypatch.setattr(plan_routes, "_moves_used", lambda session, arrangement_id: 0)
+    monkeypatch.setattr(plan_rules, "moves_used_on", lambda session, arrangement_id: 0)
     with pytest.raises(PlanRefused) as refused:
         move(database, plan, second.id, 3)
     assert refused.value.reason == "no_moves_left"
