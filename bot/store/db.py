@@ -20,7 +20,9 @@ def engine_for(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # Pooled connections (SQLAlchemy 1.4 gives SQLite files a NullPool: a new connection per
         # session, and in WAL mode the last connection to close checkpoints the log every time).
-        engine = create_engine(url, future=True, poolclass=QueuePool,
+        # Last in, first out: a connection that wrote last keeps its page cache (in WAL mode a
+        # connection drops its cache when another one wrote).
+        engine = create_engine(url, future=True, poolclass=QueuePool, pool_use_lifo=True,
                                connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

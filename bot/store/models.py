@@ -356,6 +356,10 @@ class FollowUp(Base):
 
 Index("ix_follow_ups_due", FollowUp.status, FollowUp.not_before)
 Index("ix_follow_ups_instalment_kind", FollowUp.instalment_id, FollowUp.kind)  # migration 0008
+# The contact-pressure window (sent moments per customer) read from the index alone; partial, so
+# only marking a row sent writes to it (migration 0010).
+Index("ix_follow_ups_sent", FollowUp.customer_id, FollowUp.sent_at, sqlite_where=FollowUp.sent_at.is_not(None),
+      postgresql_where=FollowUp.sent_at.is_not(None))
 # The daily close (ledger.close_day) finds open, missed and not yet logged instalments by these
 # (migration 0008), without walking every instalment ever due.
 Index("ix_instalments_status_due", Instalment.status, Instalment.due_on)
