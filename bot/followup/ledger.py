@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.followup.plan import skip_paid
 from bot.outcomes import events
 from bot.store.db import chunks
 from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent, RiskSignal
@@ -208,6 +209,7 @@ def record_payment(session: Session, instalment: Instalment, cents: int, at: dat
     events.record(session, "instalment_paid", at=at, customer_id=arrangement.customer_id,
                   arrangement_id=arrangement.id, instalment_id=instalment.id, value=instalment.paid_cents,
                   days_late=max(0, (paid_on - instalment.due_on).days), due_on=instalment.due_on.isoformat())
+    skip_paid(session, [instalment.id])
     return True
 
 
@@ -254,6 +256,7 @@ def record_payments(session: Session, payments: list[tuple[int, int, datetime]],
              for i, r in changed.items()])
         _forget(session, Instalment, set(changed), ["paid_cents", "status", "paid_at"])
     _log_events(session, paid_events)
+    skip_paid(session, [event["instalment_id"] for event in paid_events])
     return len(paid_events)
 
 

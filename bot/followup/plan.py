@@ -14,18 +14,19 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.addresses import sms_to
 from bot.followup.optout import opted_out
 from bot.followup.policy import Policy
-from bot.followup.rules import Address, addresses
+from bot.followup.rules import PAID, Address, addresses
 from bot.store.db import IN_LIST_SIZE, chunks
 from bot.store.models import Case, Customer, FollowUp, FollowUpDay
 
 INSTALMENT_KINDS = ("reminder_before", "reminder_today", "missed")
+F = FollowUp.__table__.c
 # One number for PostgreSQL's advisory lock that makes planning one engine at a time.
 PLAN_LOCK = 70_202_610
 
@@ -127,6 +128,26 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> 
         raise RuntimeError(f"follow-up planning supports SQLite and PostgreSQL, not {dialect}")
     for part in chunks(rows, 500):
         session.execute(statement, part)
+
+
+# Looked up by instalment, and updated by id alone: with the status in the condition SQLite
+# walks every pending row (ix_follow_ups_due) instead of the few rows of these instalments. The
+# rows are locked as read (PostgreSQL; SQLite's transaction already holds the write lock), so a
+# row read as pending is still pending when it is updated.
+_INSTALMENT_ROWS = (select(F.id, F.status).where(F.instalment_id.in_(ids_param()), F.kind.in_(INSTALMENT_KINDS))
+                    .with_for_update())
+_SKIP_PAID = update(FollowUp.__table__).where(F.id.in_(ids_param())).values(status="skipped", outcome=PAID)
+
+
+def skip_paid(session: Session, instalment_ids: list[int]) -> None:
+    """The reminders and missed messages still waiting for instalments just paid in full are
+    skipped at once (the reason the engine would give when they came up): the console's list of
+    upcoming follow-ups shows none for a paid instalment, and no engine claims them. Rows being
+    sent stay with their engine, which finds the instalment paid."""
+    waiting = [row_id for part in chunks(sorted(instalment_ids))
+               for row_id, status in session.execute(_INSTALMENT_ROWS, {"ids": part}) if status == "pending"]
+    for part in chunks(waiting):
+        session.execute(_SKIP_PAID, {"ids": part})
 
 
 def insert_day_marker(session: Session, day: date, now: datetime, name: str) -> bool:

@@ -5,17 +5,17 @@ from datetime import date, datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import clock
 from bot.followup import engine as engine_module
-from bot.followup import optout
+from bot.followup import ledger, optout
 from bot.followup.engine import Engine
 from bot.followup.policy import default
 from bot.followup.sending import Delivery, RasaSender, RecordingSender, SendFailed, SendLater
 from bot.rasa_api import RasaApi
 from bot.store.db import session_scope
-from bot.store.models import FollowUp, OutcomeEvent
+from bot.store.models import Arrangement, FollowUp, Instalment, OutcomeEvent
 from tests.followup.helpers import (
     add_arrangement,
     add_customer,
@@ -347,3 +347,47 @@ def test_followup_rows_are_unique_per_key(db):
 
 
 _ = FollowUp
+
+
+def test_paying_in_full_skips_the_instalments_waiting_messages_at_once(db):
+    customer, loan = add_customer(db, 1, phone="+31611111111", senders=["rest:anna"])
+    dues = [date(2027, 6, 18), date(2027, 7, 19), date(2027, 8, 18)]
+    arrangement = add_arrangement(db, customer, loan, dues, sender_id="rest:anna", starts_on=date(2027, 6, 1))
+    with session_scope(db) as session:
+        first, second, third = [i.id for i in sorted(session.get(Arrangement, arrangement).instalments,
+                                                      key=lambda i: i.number)]
+    engine = engine_for(db)
+    passed = [date(2027, 6, 1)]
+
+    def reminder_waiting_for(due: date) -> FollowUp:
+        """Passes until the first of the day before `due`: the day's reminder is planned and waits."""
+        run_days(engine, passed[0], due - timedelta(days=2))
+        run_days(engine, due - timedelta(days=1), due - timedelta(days=1), times=((0, 10),))
+        passed[0] = due
+        return next(r for r in rows(db) if r.status == "pending" and r.kind == "reminder_today")
+
+    def the_day_before(due: date, hour: int) -> datetime:
+        return aware(datetime.combine(due - timedelta(days=1), datetime.min.time()).replace(hour=hour))
+
+    reminder = reminder_waiting_for(dues[0])
+    assert reminder.instalment_id == first
+    with session_scope(db) as session:  # a part paid skips nothing
+        assert not ledger.record_payment(session, session.get(Instalment, first), 4000, the_day_before(dues[0], 8))
+    assert {r.id: r.status for r in rows(db)}[reminder.id] == "pending"
+    pay(db, arrangement, 1, the_day_before(dues[0], 9))
+    assert [(r.status, r.outcome) for r in rows(db) if r.id == reminder.id] == [("skipped", "paid_already")]
+
+    # A row an engine holds is that engine's to decide.
+    held = reminder_waiting_for(dues[1])
+    assert held.instalment_id == second
+    with session_scope(db) as session:
+        session.execute(update(FollowUp).where(FollowUp.id == held.id).values(status="sending", claimed_by="other"))
+    pay(db, arrangement, 2, the_day_before(dues[1], 9))
+    assert [r.status for r in rows(db) if r.id == held.id] == ["sending"]
+
+    # The simulator's bulk path does the same.
+    reminder = reminder_waiting_for(dues[2])
+    assert reminder.instalment_id == third
+    with session_scope(db) as session:
+        assert ledger.record_payments(session, [(third, 10_000, the_day_before(dues[2], 9))]) == 1
+    assert [(r.status, r.outcome) for r in rows(db) if r.id == reminder.id] == [("skipped", "paid_already")]
