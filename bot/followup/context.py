@@ -27,21 +27,24 @@ from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, Follow
 F = FollowUp.__table__.c
 WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
 
-_INSTALMENTS = select(Instalment.id, Instalment.status, Instalment.due_on, Instalment.amount_cents,
-                      Instalment.paid_cents, Instalment.arrangement_id).where(Instalment.id.in_(ids_param()))
-_ARRANGEMENTS = select(Arrangement.id, Arrangement.status, Arrangement.customer_id, Arrangement.loan_id,
-                       Arrangement.case_id, Arrangement.sender_id, Arrangement.contact_person
-                       ).where(Arrangement.id.in_(ids_param()))
-_WINDOWS = select(ChannelSender.sender_id, ChannelSender.last_inbound_at).where(ChannelSender.sender_id.in_(ids_param()))
-# Only sent rows have sent_at; no status condition, so SQLite uses the customer index.
+# Table columns rather than the models' attributes: plain rows, without the ORM's loading.
+INSTALMENT, ARRANGEMENT = Instalment.__table__.c, Arrangement.__table__.c
+_INSTALMENTS = select(INSTALMENT.id, INSTALMENT.status, INSTALMENT.due_on, INSTALMENT.amount_cents,
+                      INSTALMENT.paid_cents, INSTALMENT.arrangement_id).where(INSTALMENT.id.in_(ids_param()))
+_ARRANGEMENTS = select(ARRANGEMENT.id, ARRANGEMENT.status, ARRANGEMENT.customer_id, ARRANGEMENT.loan_id,
+                       ARRANGEMENT.case_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person
+                       ).where(ARRANGEMENT.id.in_(ids_param()))
+SENDER, OUTBOUND = ChannelSender.__table__.c, ChannelOutbound.__table__.c
+_WINDOWS = select(SENDER.sender_id, SENDER.last_inbound_at).where(SENDER.sender_id.in_(ids_param()))
+# Only sent rows have sent_at: read from the partial index (customer_id, sent_at) of sent rows.
 _SENT = select(F.customer_id, F.sent_at).where(F.customer_id.in_(ids_param()), F.sent_at > bindparam("since"))
 # Rows being sent by another engine (or by this one in an earlier batch): the batch's own rows are
 # left out in SQL rather than read and dropped (they are most of what is `sending`).
 _SENDING = select(F.customer_id, F.claim_expires_at).where(
     F.customer_id.in_(ids_param()), F.status == "sending", F.id.not_in(ids_param("batch")))
-_STAFF_REPLIES = select(ChannelOutbound.sender_id, ChannelOutbound.created_at).where(
-    and_(ChannelOutbound.sender_id.in_(ids_param()), ChannelOutbound.source == "staff_reply",
-         ChannelOutbound.created_at > bindparam("since")))
+_STAFF_REPLIES = select(OUTBOUND.sender_id, OUTBOUND.created_at).where(
+    and_(OUTBOUND.sender_id.in_(ids_param()), OUTBOUND.source == "staff_reply",
+         OUTBOUND.created_at > bindparam("since")))
 
 
 

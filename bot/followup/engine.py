@@ -103,6 +103,17 @@ def database(url: str, wal: bool = False) -> SqlEngine:
     return engine
 
 
+# Due rows (pending and due, or `sending` with an expired lease) of customers no engine is
+# sending to, oldest first; built once (the engine asks every pass).
+_BUSY = select(F.customer_id).where(F.status == "sending", F.claim_expires_at > bindparam("now")).scalar_subquery()
+_IS_DUE = or_(and_(F.status == "pending", F.not_before <= bindparam("now")),
+              and_(F.status == "sending", F.claim_expires_at <= bindparam("now")))
+_ANY_DUE = select(F.id).where(_IS_DUE).limit(1)
+_DUE = (select(F.id, F.customer_id).where(_IS_DUE, F.customer_id.not_in(_BUSY))
+        .order_by(F.not_before, F.id).limit(bindparam("limit")))
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=FollowUp.__table__)
+_CLAIM = update(FollowUp.__table__).where(F.id.in_(plan.ids_param())).values(
+    status="sending", claimed_by=bindparam("me"), claim_expires_at=bindparam("lease"), attempts=F.attempts + 1)
 # The claimed rows of a batch that this engine still holds.
 _CLAIMED = select(FollowUp.__table__).where(F.id.in_(plan.ids_param()), F.status == "sending",
                                             F.claimed_by == bindparam("me"))
@@ -249,37 +260,36 @@ class Engine:
         report = report if report is not None else TickReport()
         batches = 0
         while max_batches is None or batches < max_batches:
-            claimed = self.claim(now)
+            claimed, full = self._claim(now)
             if not claimed:
                 break
             batches += 1
             self._process(claimed, now, report)
+            if not full:
+                break  # everything due at `now` was in this batch: no need to ask again
         return report
 
     def has_due(self, now: datetime) -> bool:
         """Whether a pass at `now` would find a row to claim (pending and due, or `sending` with
         an expired lease); one indexed look-up."""
-        due = or_(and_(F.status == "pending", F.not_before <= now),
-                  and_(F.status == "sending", F.claim_expires_at <= now))
         with self.session() as session:
-            return session.execute(select(F.id).where(due).limit(1)).first() is not None
+            return session.execute(_ANY_DUE, {"now": now}).first() is not None
 
     def claim(self, now: datetime, limit: int | None = None) -> list[int]:
         """Takes up to `limit` due rows (pending and due, or `sending` with an expired lease):
         marks them `sending` with this engine's name and a lease, and commits."""
+        return self._claim(now, limit)[0]
+
+    def _claim(self, now: datetime, limit: int | None = None) -> tuple[list[int], bool]:
+        """claim(), and whether `limit` due rows were found (then more may be due)."""
         limit = limit or self.batch_size
         lease_until = now + timedelta(seconds=self.policy.lease_seconds)
-        busy = (select(F.customer_id).where(F.status == "sending", F.claim_expires_at > now)
-                .scalar_subquery())
-        due = or_(and_(F.status == "pending", F.not_before <= now),
-                  and_(F.status == "sending", F.claim_expires_at <= now))
-        query = (select(F.id, F.customer_id).where(due, F.customer_id.not_in(busy))
-                 .order_by(F.not_before, F.id).limit(limit))
+        params = {"now": now, "limit": limit}
         with self.session() as session, session.begin():
             if self.dialect == "postgresql":
-                rows = session.execute(query.with_for_update(skip_locked=True, of=FollowUp.__table__)).all()
+                rows = session.execute(_DUE_LOCKED, params).all()
                 if not rows:
-                    return []
+                    return [], False
                 # Whole customers: their rows are claimed by one engine at a time, so two engines
                 # never both count a customer's contacts (pressure) at the same moment.
                 customers = sorted({r.customer_id for r in rows})
@@ -291,12 +301,11 @@ class Engine:
                     F.id.not_in([r.id for r in rows]))).scalars())
                 ids = [r.id for r in rows if r.customer_id in held and r.customer_id not in taken]
             else:
-                ids = [r.id for r in session.execute(query).all()]
+                rows = session.execute(_DUE, params).all()
+                ids = [r.id for r in rows]
             if ids:
-                session.execute(update(FollowUp).where(FollowUp.id.in_(ids)).values(
-                    status="sending", claimed_by=self.name, claim_expires_at=lease_until,
-                    attempts=FollowUp.attempts + 1).execution_options(synchronize_session=False))
-        return ids
+                session.execute(_CLAIM, {"ids": ids, "me": self.name, "lease": lease_until})
+        return ids, len(rows) == limit
 
     # -- deciding --------------------------------------------------------------------------------------
     def _process(self, ids: list[int], now: datetime, report: TickReport) -> None:

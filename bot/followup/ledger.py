@@ -213,6 +213,14 @@ def record_payment(session: Session, instalment: Instalment, cents: int, at: dat
     return True
 
 
+_INSTALMENT, _ARRANGEMENT = Instalment.__table__.c, Arrangement.__table__.c
+_PAYABLE = (select(_INSTALMENT.id, _INSTALMENT.status, _INSTALMENT.paid_cents, _INSTALMENT.amount_cents,
+                   _INSTALMENT.due_on, _INSTALMENT.paid_at, _INSTALMENT.arrangement_id, _ARRANGEMENT.customer_id,
+                   _ARRANGEMENT.status.label("arrangement_status"))
+            .join(Arrangement.__table__, _ARRANGEMENT.id == _INSTALMENT.arrangement_id)
+            .where(_INSTALMENT.id.in_(bindparam("ids", expanding=True))))
+
+
 def record_payments(session: Session, payments: list[tuple[int, int, datetime]], *,
                     active_only: bool = False) -> int:
     """record_payment for many (instalment id, cents, at) at once, in the given order (the
@@ -223,11 +231,7 @@ def record_payments(session: Session, payments: list[tuple[int, int, datetime]],
     ids = sorted({instalment_id for instalment_id, _, _ in payments})
     state: dict[int, dict[str, Any]] = {}
     for part in chunks(ids):
-        for row in session.execute(
-                select(Instalment.id, Instalment.status, Instalment.paid_cents, Instalment.amount_cents,
-                       Instalment.due_on, Instalment.paid_at, Instalment.arrangement_id, Arrangement.customer_id,
-                       Arrangement.status.label("arrangement_status"))
-                .join(Arrangement, Arrangement.id == Instalment.arrangement_id).where(Instalment.id.in_(part))):
+        for row in session.execute(_PAYABLE, {"ids": part}):
             state[row.id] = dict(row._mapping)
     changed: dict[int, dict[str, Any]] = {}
     paid_events = []

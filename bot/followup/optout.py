@@ -38,7 +38,8 @@ def opt_out(session: Session, sender_id: str, reason: str, customer_id: int | No
 
 
 # Built once: the IN list is a parameter (engines ask this for every batch).
-_OPTED_OUT = select(ChannelOptOut.sender_id).where(ChannelOptOut.sender_id.in_(bindparam("ids", expanding=True)))
+_OPTED_OUT = select(ChannelOptOut.__table__.c.sender_id).where(
+    ChannelOptOut.__table__.c.sender_id.in_(bindparam("ids", expanding=True)))
 
 
 def opted_out(session: Session, sender_ids: list[str]) -> set[str]:

@@ -56,9 +56,11 @@ def instalment_logical(arrangement_id: int, instalment_id: int, kind: str, due_o
 
 
 # -- addresses -------------------------------------------------------------------------------------
-_CASES = (select(Case.customer_id, Case.sender_id).where(Case.customer_id.in_(ids_param()))
-          .order_by(Case.customer_id, Case.id.desc()))
-_PHONES = select(Customer.id, Customer.phone).where(Customer.id.in_(ids_param()))
+# Table columns: plain rows, without the ORM's loading (the book is read for every batch).
+_CASES = (select(Case.__table__.c.customer_id, Case.__table__.c.sender_id)
+          .where(Case.__table__.c.customer_id.in_(ids_param()))
+          .order_by(Case.__table__.c.customer_id, Case.__table__.c.id.desc()))
+_PHONES = select(Customer.__table__.c.id, Customer.__table__.c.phone).where(Customer.__table__.c.id.in_(ids_param()))
 
 
 class AddressBook:

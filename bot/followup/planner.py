@@ -54,10 +54,11 @@ def _offsets(policy: Policy) -> dict[str, int]:
     return offsets
 
 
-_COUNTS = (select(Instalment.arrangement_id, func.count(), func.sum(case((Instalment.status == "paid", 1), else_=0)),
-                  func.sum(case((and_(Instalment.status != "paid", Instalment.due_on < bindparam("today")), 1),
+INSTALMENT = Instalment.__table__.c  # table columns in statements run every pass: plain rows, no ORM loading
+_COUNTS = (select(INSTALMENT.arrangement_id, func.count(), func.sum(case((INSTALMENT.status == "paid", 1), else_=0)),
+                  func.sum(case((and_(INSTALMENT.status != "paid", INSTALMENT.due_on < bindparam("today")), 1),
                                 else_=0)))
-           .where(Instalment.arrangement_id.in_(ids_param())).group_by(Instalment.arrangement_id))
+           .where(INSTALMENT.arrangement_id.in_(ids_param())).group_by(INSTALMENT.arrangement_id))
 
 
 def instalment_counts(session: Session, arrangement_ids: Iterable[int], today: date) -> dict[int, tuple[int, int, int]]:
@@ -114,6 +115,17 @@ def due_dates_for(kind: str, days: list[date], policy: Policy) -> list[date]:
     return found
 
 
+ARRANGEMENT = Arrangement.__table__.c
+# Open instalments of running arrangements due on some dates (of some arrangements).
+_DUE_ON = (select(INSTALMENT.id, INSTALMENT.arrangement_id, INSTALMENT.number, INSTALMENT.due_on,
+                  INSTALMENT.amount_cents, INSTALMENT.paid_cents, INSTALMENT.status, ARRANGEMENT.customer_id,
+                  ARRANGEMENT.sender_id, ARRANGEMENT.contact_person, ARRANGEMENT.starts_on)
+           .join(Arrangement.__table__, ARRANGEMENT.id == INSTALMENT.arrangement_id)
+           .where(ARRANGEMENT.status == "active", INSTALMENT.status != "paid",
+                  INSTALMENT.due_on.in_(bindparam("dues", expanding=True))))
+_DUE_ON_OF = _DUE_ON.where(INSTALMENT.arrangement_id.in_(ids_param()))
+
+
 def plan_instalments(plan: Plan, days: list[date], *, arrangement_ids: list[int] | None = None) -> None:
     """Reminders before and on the due date, and the missed message, meant for one of `days`."""
     policy, session = plan.policy, plan.session
@@ -122,15 +134,12 @@ def plan_instalments(plan: Plan, days: list[date], *, arrangement_ids: list[int]
         due_dates = due_dates_for(kind, days, policy)
         if not due_dates:
             continue
-        query = (select(Instalment.id, Instalment.arrangement_id, Instalment.number, Instalment.due_on,
-                        Instalment.amount_cents, Instalment.paid_cents, Instalment.status, Arrangement.customer_id,
-                        Arrangement.sender_id, Arrangement.contact_person, Arrangement.starts_on)
-                 .join(Arrangement, Arrangement.id == Instalment.arrangement_id)
-                 .where(Arrangement.status == "active", Instalment.status != "paid", Instalment.due_on.in_(due_dates)))
-        if arrangement_ids is not None:
-            query = query.where(Instalment.arrangement_id.in_(arrangement_ids))
+        if arrangement_ids is None:
+            found = session.execute(_DUE_ON, {"dues": due_dates})
+        else:
+            found = each_in(session, _DUE_ON_OF, sorted(arrangement_ids), dues=due_dates)
         candidates = []
-        for row in session.execute(query):
+        for row in found:
             day = meant_for(kind, row.due_on, policy)
             if day < row.starts_on:
                 continue  # meant for a day before the arrangement existed
@@ -190,6 +199,11 @@ def plan_reassessment(plan: Plan, day: date) -> None:
                  slots={"contact_person": contact_person}, arrangement_id=arrangement_id)
 
 
+_PAID_SINCE = select(INSTALMENT.arrangement_id, INSTALMENT.paid_at).where(INSTALMENT.paid_at >= bindparam("since"))
+_NOT_CANCELLED = select(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person,
+                        ARRANGEMENT.status).where(ARRANGEMENT.id.in_(ids_param()), ARRANGEMENT.status != "cancelled")
+
+
 def plan_success(plan: Plan, since: datetime) -> None:
     """Small successes (R23): when the count of paid instalments reaches a milestone (half, last),
     for arrangements with an instalment paid since `since`."""
@@ -199,16 +213,12 @@ def plan_success(plan: Plan, since: datetime) -> None:
     # The newest payment per arrangement, taken in Python: with GROUP BY in SQL, SQLite walks every
     # instalment in arrangement order instead of the few paid since (the paid_at index).
     last_paid: dict[int, datetime] = {}
-    for arrangement_id, paid_at in session.execute(select(Instalment.arrangement_id, Instalment.paid_at)
-                                                   .where(Instalment.paid_at >= since)):
+    for arrangement_id, paid_at in session.execute(_PAID_SINCE, {"since": since}):
         if arrangement_id not in last_paid or paid_at > last_paid[arrangement_id]:
             last_paid[arrangement_id] = paid_at
     if not last_paid:
         return
-    arrangements = session.execute(
-        select(Arrangement.id, Arrangement.customer_id, Arrangement.sender_id, Arrangement.contact_person,
-               Arrangement.status)
-        .where(Arrangement.id.in_(list(last_paid)), Arrangement.status != "cancelled")).all()
+    arrangements = list(each_in(session, _NOT_CANCELLED, sorted(last_paid)))
     if not arrangements:
         return
     counts = instalment_counts(session, [a.id for a in arrangements], calendar.local_today(plan.now))
