@@ -423,7 +423,7 @@ class OutcomeEvent(Base):
 
     id = Column(Integer, primary_key=True)
     at = Column(DateTime(timezone=True), nullable=False, index=True)
-    kind = Column(String(32), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)  # indexed with `at` (migration 0011)
     customer_id = Column(Integer, nullable=True, index=True)
     case_id = Column(Integer, nullable=True)
     arrangement_id = Column(Integer, nullable=True, index=True)
@@ -432,3 +432,9 @@ class OutcomeEvent(Base):
     reason = Column(String(64), nullable=True)
     value = Column(Integer, nullable=True)
     data = Column(JSON, nullable=False, default=dict)
+
+
+# The follow-up engine's daily look-ups (migration 0011): otherwise each reads its whole table.
+Index("ix_outcome_events_kind_at", OutcomeEvent.kind, OutcomeEvent.at)
+Index("ix_cases_resolved_at", Case.resolved_at)
+Index("ix_risk_signals_observed_on", RiskSignal.observed_on)
