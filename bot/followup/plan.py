@@ -133,11 +133,12 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> 
 
 
 # Looked up by instalment, and updated by id alone: with the status in the condition SQLite
-# walks every pending row (ix_follow_ups_due) instead of the few rows of these instalments. The
-# rows are locked as read (PostgreSQL; SQLite's transaction already holds the write lock), so a
-# row read as pending is still pending when it is updated.
+# walks every pending row (ix_follow_ups_due) instead of the few rows of these instalments. On
+# PostgreSQL the rows are locked as read, so a row read as pending is still pending when it is
+# updated; rows an engine is claiming or marking are skipped, not waited for (that engine finds
+# the instalment paid). SQLite's transaction already holds the write lock.
 _INSTALMENT_ROWS = (select(F.id, F.status).where(F.instalment_id.in_(ids_param()), F.kind.in_(INSTALMENT_KINDS))
-                    .with_for_update())
+                    .with_for_update(skip_locked=True))
 _SKIP_PAID = update(FollowUp.__table__).where(F.id.in_(ids_param())).values(status="skipped", outcome=PAID)
 
 

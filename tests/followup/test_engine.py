@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bot import clock
 from bot.followup import engine as engine_module
@@ -14,7 +14,9 @@ from bot.followup.engine import Engine
 from bot.followup.policy import default
 from bot.followup.sending import Delivery, RasaSender, RecordingSender, SendFailed, SendLater
 from bot.rasa_api import RasaApi
+from bot.store.db import engine_for as store_engine_for
 from bot.store.db import session_scope
+from bot.store.migrate import upgrade
 from bot.store.models import Arrangement, FollowUp, Instalment, OutcomeEvent
 from tests.followup.helpers import (
     add_arrangement,
@@ -29,6 +31,7 @@ from tests.followup.helpers import (
     sent,
     staff_replied,
 )
+from tests.scale.services import check_postgres, fresh_database
 
 POLICY = default()
 
@@ -350,6 +353,23 @@ _ = FollowUp
 
 
 def test_paying_in_full_skips_the_instalments_waiting_messages_at_once(db):
+    paying_in_full_skips_waiting_messages(db)
+
+
+def test_paying_in_full_skips_waiting_messages_on_postgresql_without_waiting_for_an_engine(tmp_path, monkeypatch):
+    check_postgres()
+    with fresh_database("betaalhulp_paid") as url:
+        upgrade(url)
+        monkeypatch.setenv("BETAALHULP_WEB_SECRET", "followup-tests-secret")
+        monkeypatch.setenv("BETAALHULP_DATA_DIR", str(tmp_path))
+        try:
+            paying_in_full_skips_waiting_messages(url, engine_holds_a_lock=True)
+        finally:
+            engine_module.database(url).dispose()
+            store_engine_for(url).dispose()
+
+
+def paying_in_full_skips_waiting_messages(db: str, engine_holds_a_lock: bool = False) -> None:
     customer, loan = add_customer(db, 1, phone="+31611111111", senders=["rest:anna"])
     dues = [date(2027, 6, 18), date(2027, 7, 19), date(2027, 8, 18)]
     arrangement = add_arrangement(db, customer, loan, dues, sender_id="rest:anna", starts_on=date(2027, 6, 1))
@@ -384,6 +404,19 @@ def test_paying_in_full_skips_the_instalments_waiting_messages_at_once(db):
         session.execute(update(FollowUp).where(FollowUp.id == held.id).values(status="sending", claimed_by="other"))
     pay(db, arrangement, 2, the_day_before(dues[1], 9))
     assert [r.status for r in rows(db) if r.id == held.id] == ["sending"]
+
+    if engine_holds_a_lock:
+        # An engine's transaction holds the row (claiming it): the payment neither waits nor
+        # skips it; the engine finds the instalment paid when it decides.
+        reminder = reminder_waiting_for(dues[2])
+        with store_engine_for(db).connect() as engine_connection, engine_connection.begin():
+            engine_connection.execute(select(FollowUp.id).where(FollowUp.id == reminder.id).with_for_update())
+            with session_scope(db) as session:
+                session.execute(text("SET LOCAL lock_timeout = '2s'"))
+                assert ledger.record_payment(session, session.get(Instalment, third), 10_000,
+                                             the_day_before(dues[2], 9))
+        assert [r.status for r in rows(db) if r.id == reminder.id] == ["pending"]
+        return
 
     # The simulator's bulk path does the same.
     reminder = reminder_waiting_for(dues[2])
