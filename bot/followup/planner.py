@@ -29,6 +29,7 @@ from bot.followup.plan import (
 from bot.followup.policy import Policy
 from bot.formatting import format_date_nl
 from bot.money import format_euro
+from bot.outcomes.sqltools import unindexed
 from bot.policy.dates import add_months
 from bot.store.models import (
     Arrangement,
@@ -359,11 +360,13 @@ def plan_satisfaction(plan: Plan, day: date) -> None:
         return
     policy, session = plan.policy, plan.session
     since = calendar.start_of_day(day - timedelta(days=int(policy.kind("satisfaction")["look_back_days"])))
+    # The events of the look-back days by the index on `at`: the one on `kind` would walk every
+    # solution ever accepted, every day.
     until = calendar.start_of_day(day)  # what happened before this day: the question is the morning after
     solved = session.execute(
         select(OutcomeEvent.case_id, OutcomeEvent.customer_id, Case.sender_id)
         .join(Case, Case.id == OutcomeEvent.case_id)
-        .where(OutcomeEvent.kind == "solution_accepted", OutcomeEvent.at >= since, OutcomeEvent.at < until,
+        .where(unindexed(OutcomeEvent.kind) == "solution_accepted", OutcomeEvent.at >= since, OutcomeEvent.at < until,
                OutcomeEvent.customer_id.is_not(None))).all()
     resolved = session.execute(
         select(Case.id, Case.customer_id, Case.sender_id)

@@ -423,7 +423,7 @@ class OutcomeEvent(Base):
 
     id = Column(Integer, primary_key=True)
     at = Column(DateTime(timezone=True), nullable=False, index=True)
-    kind = Column(String(32), nullable=False)  # indexed with `at` (migration 0011)
+    kind = Column(String(32), nullable=False, index=True)
     customer_id = Column(Integer, nullable=True, index=True)
     case_id = Column(Integer, nullable=True)
     arrangement_id = Column(Integer, nullable=True, index=True)
@@ -435,6 +435,5 @@ class OutcomeEvent(Base):
 
 
 # The follow-up engine's daily look-ups (migration 0011): otherwise each reads its whole table.
-Index("ix_outcome_events_kind_at", OutcomeEvent.kind, OutcomeEvent.at)
 Index("ix_cases_resolved_at", Case.resolved_at)
 Index("ix_risk_signals_observed_on", RiskSignal.observed_on)

@@ -1,7 +1,6 @@
 """indexes for the follow-up engine's daily look-ups, which otherwise read whole tables every day
-(issue 10): outcome events by kind and moment (the satisfaction question after a solution; the
-outcome figures filter by both too), cases by the moment staff resolved them, risk signals by the
-day they were observed (preventive contact)
+(issue 10): cases by the moment staff resolved them (the satisfaction question after a
+handover), risk signals by the day they were observed (preventive contact)
 
 Revision ID: 0011
 Revises: 0010
@@ -16,9 +15,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outcome_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_outcome_events_kind')
-        batch_op.create_index('ix_outcome_events_kind_at', ['kind', 'at'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_resolved_at', ['resolved_at'], unique=False)
     with op.batch_alter_table('risk_signals', schema=None) as batch_op:
@@ -30,6 +26,3 @@ def downgrade() -> None:
         batch_op.drop_index('ix_risk_signals_observed_on')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_resolved_at')
-    with op.batch_alter_table('outcome_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_outcome_events_kind_at')
-        batch_op.create_index('ix_outcome_events_kind', ['kind'], unique=False)
