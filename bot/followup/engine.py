@@ -260,13 +260,11 @@ class Engine:
         report = report if report is not None else TickReport()
         batches = 0
         while max_batches is None or batches < max_batches:
-            claimed, full = self._claim(now)
+            claimed = self.claim(now)
             if not claimed:
                 break
             batches += 1
             self._process(claimed, now, report)
-            if not full:
-                break  # everything due at `now` was in this batch: no need to ask again
         return report
 
     def has_due(self, now: datetime) -> bool:
@@ -278,10 +276,6 @@ class Engine:
     def claim(self, now: datetime, limit: int | None = None) -> list[int]:
         """Takes up to `limit` due rows (pending and due, or `sending` with an expired lease):
         marks them `sending` with this engine's name and a lease, and commits."""
-        return self._claim(now, limit)[0]
-
-    def _claim(self, now: datetime, limit: int | None = None) -> tuple[list[int], bool]:
-        """claim(), and whether `limit` due rows were found (then more may be due)."""
         limit = limit or self.batch_size
         lease_until = now + timedelta(seconds=self.policy.lease_seconds)
         params = {"now": now, "limit": limit}
@@ -289,7 +283,7 @@ class Engine:
             if self.dialect == "postgresql":
                 rows = session.execute(_DUE_LOCKED, params).all()
                 if not rows:
-                    return [], False
+                    return []
                 # Whole customers: their rows are claimed by one engine at a time, so two engines
                 # never both count a customer's contacts (pressure) at the same moment.
                 customers = sorted({r.customer_id for r in rows})
@@ -301,11 +295,10 @@ class Engine:
                     F.id.not_in([r.id for r in rows]))).scalars())
                 ids = [r.id for r in rows if r.customer_id in held and r.customer_id not in taken]
             else:
-                rows = session.execute(_DUE, params).all()
-                ids = [r.id for r in rows]
+                ids = [r.id for r in session.execute(_DUE, params).all()]
             if ids:
                 session.execute(_CLAIM, {"ids": ids, "me": self.name, "lease": lease_until})
-        return ids, len(rows) == limit
+        return ids
 
     # -- deciding --------------------------------------------------------------------------------------
     def _process(self, ids: list[int], now: datetime, report: TickReport) -> None:
