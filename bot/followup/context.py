@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from bot.addresses import is_whatsapp, sms_to
 from bot.clock import as_utc
 from bot.followup import calendar, plan, planner
-from bot.followup.plan import each_in, ids_param
+from bot.followup.plan import each_in
 from bot.followup.policy import Policy
+from bot.store.idlists import id_list, in_list
 from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, FollowUp, Instalment
 
 F = FollowUp.__table__.c
@@ -30,20 +31,20 @@ WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form onl
 # Table columns rather than the models' attributes: plain rows, without the ORM's loading.
 INSTALMENT, ARRANGEMENT = Instalment.__table__.c, Arrangement.__table__.c
 _INSTALMENTS = select(INSTALMENT.id, INSTALMENT.status, INSTALMENT.due_on, INSTALMENT.amount_cents,
-                      INSTALMENT.paid_cents, INSTALMENT.arrangement_id).where(INSTALMENT.id.in_(ids_param()))
+                      INSTALMENT.paid_cents, INSTALMENT.arrangement_id).where(in_list(INSTALMENT.id, id_list()))
 _ARRANGEMENTS = select(ARRANGEMENT.id, ARRANGEMENT.status, ARRANGEMENT.customer_id, ARRANGEMENT.loan_id,
                        ARRANGEMENT.case_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person
-                       ).where(ARRANGEMENT.id.in_(ids_param()))
+                       ).where(in_list(ARRANGEMENT.id, id_list()))
 SENDER, OUTBOUND = ChannelSender.__table__.c, ChannelOutbound.__table__.c
-_WINDOWS = select(SENDER.sender_id, SENDER.last_inbound_at).where(SENDER.sender_id.in_(ids_param()))
+_WINDOWS = select(SENDER.sender_id, SENDER.last_inbound_at).where(in_list(SENDER.sender_id, id_list()))
 # Only sent rows have sent_at: read from the partial index (customer_id, sent_at) of sent rows.
-_SENT = select(F.customer_id, F.sent_at).where(F.customer_id.in_(ids_param()), F.sent_at > bindparam("since"))
+_SENT = select(F.customer_id, F.sent_at).where(in_list(F.customer_id, id_list()), F.sent_at > bindparam("since"))
 # Rows being sent by another engine (or by this one in an earlier batch): the batch's own rows are
 # left out in SQL rather than read and dropped (they are most of what is `sending`).
 _SENDING = select(F.customer_id, F.claim_expires_at).where(
-    F.customer_id.in_(ids_param()), F.status == "sending", F.id.not_in(ids_param("batch")))
+    in_list(F.customer_id, id_list()), F.status == "sending", ~in_list(F.id, id_list("batch")))
 _STAFF_REPLIES = select(OUTBOUND.sender_id, OUTBOUND.created_at).where(
-    and_(OUTBOUND.sender_id.in_(ids_param()), OUTBOUND.source == "staff_reply",
+    and_(in_list(OUTBOUND.sender_id, id_list()), OUTBOUND.source == "staff_reply",
          OUTBOUND.created_at > bindparam("since")))
 
 

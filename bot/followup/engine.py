@@ -50,6 +50,7 @@ from bot.formatting import format_date_nl
 from bot.money import format_euro
 from bot.outcomes import events
 from bot.store.db import engine_for
+from bot.store.idlists import id_list, in_list
 from bot.store.models import (
     Arrangement,
     Customer,
@@ -112,11 +113,13 @@ _ANY_DUE = select(F.id).where(_IS_DUE).limit(1)
 _DUE = (select(F.id, F.customer_id).where(_IS_DUE, F.customer_id.not_in(_BUSY))
         .order_by(F.not_before, F.id).limit(bindparam("limit")))
 _DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=FollowUp.__table__)
-_CLAIM = update(FollowUp.__table__).where(F.id.in_(plan.ids_param())).values(
+_CLAIM = update(FollowUp.__table__).where(in_list(F.id, id_list())).values(
     status="sending", claimed_by=bindparam("me"), claim_expires_at=bindparam("lease"), attempts=F.attempts + 1)
 # The claimed rows of a batch that this engine still holds.
-_CLAIMED = select(FollowUp.__table__).where(F.id.in_(plan.ids_param()), F.status == "sending",
+_CLAIMED = select(FollowUp.__table__).where(in_list(F.id, id_list()), F.status == "sending",
                                             F.claimed_by == bindparam("me"))
+_OWNED = select(F.id).where(in_list(F.id, id_list()), F.status == "sending", F.claimed_by == bindparam("me"))
+_OWNED_LOCKED = _OWNED.with_for_update()
 
 
 # -- reports ----------------------------------------------------------------------------------------------
@@ -476,10 +479,9 @@ class Engine:
         sent_at = max(now, clock.utcnow()) if self._live else now
         with self.session() as session, session.begin():
             ids = [item.row["id"] for item in done] + [i.row["id"] for i, _ in later + failed]
-            owned_query = select(F.id).where(F.id.in_(ids), F.status == "sending", F.claimed_by == self.name)
-            if self.dialect == "postgresql":
-                owned_query = owned_query.with_for_update()
-            owned = set(session.execute(owned_query).scalars())
+            owned_query = _OWNED_LOCKED if self.dialect == "postgresql" else _OWNED
+            owned = {row_id for part in plan.chunks(ids) for row_id in
+                     session.execute(owned_query, {"ids": part, "me": self.name}).scalars()}
             lost = [item for item in done if item.row["id"] not in owned]
             if lost:
                 # Another engine took these over after our lease ran out; it sends and marks them.

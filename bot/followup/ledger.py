@@ -17,6 +17,7 @@ from bot import clock
 from bot.followup.plan import skip_paid
 from bot.outcomes import events
 from bot.store.db import chunks
+from bot.store.idlists import id_list, in_list
 from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent, RiskSignal
 
 # Solutions that run over months and so are followed up; pay-now is settled at once.
@@ -218,7 +219,7 @@ _PAYABLE = (select(_INSTALMENT.id, _INSTALMENT.status, _INSTALMENT.paid_cents, _
                    _INSTALMENT.due_on, _INSTALMENT.paid_at, _INSTALMENT.arrangement_id, _ARRANGEMENT.customer_id,
                    _ARRANGEMENT.status.label("arrangement_status"))
             .join(Arrangement.__table__, _ARRANGEMENT.id == _INSTALMENT.arrangement_id)
-            .where(_INSTALMENT.id.in_(bindparam("ids", expanding=True))))
+            .where(in_list(_INSTALMENT.id, id_list())))
 
 
 def record_payments(session: Session, payments: list[tuple[int, int, datetime]], *,

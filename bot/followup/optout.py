@@ -2,13 +2,14 @@
 address gets no unprompted message again. Answers to the customer's own messages still go."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.addresses import channel_of
 from bot.outcomes import events
+from bot.store.idlists import id_list, in_list
 from bot.store.models import ChannelOptOut
 
 # Words that mean "no more messages" when they are the whole message (any case, with or without
@@ -39,7 +40,7 @@ def opt_out(session: Session, sender_id: str, reason: str, customer_id: int | No
 
 # Built once: the IN list is a parameter (engines ask this for every batch).
 _OPTED_OUT = select(ChannelOptOut.__table__.c.sender_id).where(
-    ChannelOptOut.__table__.c.sender_id.in_(bindparam("ids", expanding=True)))
+    in_list(ChannelOptOut.__table__.c.sender_id, id_list()))
 
 
 def opted_out(session: Session, sender_ids: list[str]) -> set[str]:

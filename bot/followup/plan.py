@@ -23,6 +23,7 @@ from bot.followup.optout import opted_out
 from bot.followup.policy import Policy
 from bot.followup.rules import PAID, Address, addresses
 from bot.store.db import IN_LIST_SIZE, chunks
+from bot.store.idlists import id_list, in_list
 from bot.store.models import Case, Customer, FollowUp, FollowUpDay
 
 INSTALMENT_KINDS = ("reminder_before", "reminder_today", "missed")
@@ -31,14 +32,8 @@ F = FollowUp.__table__.c
 PLAN_LOCK = 70_202_610
 
 
-def ids_param(name: str = "ids"):
-    """An IN list given at execution: the statement is built (and its SQL cached) once, not
-    for every chunk of ids (SQLAlchemy checks each literal of an inline list one by one)."""
-    return bindparam(name, expanding=True)
-
-
 def each_in(session: Session, statement, ids: list, size: int = IN_LIST_SIZE, **params: Any) -> Iterable[Any]:
-    """The rows of `statement` (with an `ids_param()`) for all of `ids`, a chunk at a time."""
+    """The rows of `statement` (with an `id_list()` named ids) for all of `ids`, a chunk at a time."""
     for part in chunks(ids, size):
         yield from session.execute(statement, {"ids": part, **params})
 
@@ -58,9 +53,9 @@ def instalment_logical(arrangement_id: int, instalment_id: int, kind: str, due_o
 # -- addresses -------------------------------------------------------------------------------------
 # Table columns: plain rows, without the ORM's loading (the book is read for every batch).
 _CASES = (select(Case.__table__.c.customer_id, Case.__table__.c.sender_id)
-          .where(Case.__table__.c.customer_id.in_(ids_param()))
+          .where(in_list(Case.__table__.c.customer_id, id_list()))
           .order_by(Case.__table__.c.customer_id, Case.__table__.c.id.desc()))
-_PHONES = select(Customer.__table__.c.id, Customer.__table__.c.phone).where(Customer.__table__.c.id.in_(ids_param()))
+_PHONES = select(Customer.__table__.c.id, Customer.__table__.c.phone).where(in_list(Customer.__table__.c.id, id_list()))
 
 
 class AddressBook:
@@ -137,9 +132,9 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> 
 # PostgreSQL the rows are locked as read, so a row read as pending is still pending when it is
 # updated; rows an engine is claiming or marking are skipped, not waited for (that engine finds
 # the instalment paid). SQLite's transaction already holds the write lock.
-_INSTALMENT_ROWS = (select(F.id, F.status).where(F.instalment_id.in_(ids_param()), F.kind.in_(INSTALMENT_KINDS))
+_INSTALMENT_ROWS = (select(F.id, F.status).where(in_list(F.instalment_id, id_list()), F.kind.in_(INSTALMENT_KINDS))
                     .with_for_update(skip_locked=True))
-_SKIP_PAID = update(FollowUp.__table__).where(F.id.in_(ids_param())).values(status="skipped", outcome=PAID)
+_SKIP_PAID = update(FollowUp.__table__).where(in_list(F.id, id_list())).values(status="skipped", outcome=PAID)
 
 
 def skip_paid(session: Session, instalment_ids: list[int]) -> None:
@@ -170,7 +165,7 @@ def lock_planning(session: Session) -> None:
 
 
 def _keys_by(column):
-    return select(FollowUp.key).where(column.in_(ids_param()), FollowUp.kind == bindparam("kind"))
+    return select(FollowUp.key).where(in_list(column, id_list()), FollowUp.kind == bindparam("kind"))
 
 
 _KEYS_BY_INSTALMENT = _keys_by(FollowUp.instalment_id)

@@ -21,7 +21,6 @@ from bot.followup.plan import (
     Plan,
     chunks,
     each_in,
-    ids_param,
     instalment_logical,
     lock_planning,
     logical_of,
@@ -31,6 +30,7 @@ from bot.formatting import format_date_nl
 from bot.money import format_euro
 from bot.outcomes.sqltools import unindexed
 from bot.policy.dates import add_months
+from bot.store.idlists import id_list, in_list
 from bot.store.models import (
     Arrangement,
     Case,
@@ -59,7 +59,7 @@ INSTALMENT = Instalment.__table__.c  # table columns in statements run every pas
 _COUNTS = (select(INSTALMENT.arrangement_id, func.count(), func.sum(case((INSTALMENT.status == "paid", 1), else_=0)),
                   func.sum(case((and_(INSTALMENT.status != "paid", INSTALMENT.due_on < bindparam("today")), 1),
                                 else_=0)))
-           .where(INSTALMENT.arrangement_id.in_(ids_param())).group_by(INSTALMENT.arrangement_id))
+           .where(in_list(INSTALMENT.arrangement_id, id_list())).group_by(INSTALMENT.arrangement_id))
 
 
 def instalment_counts(session: Session, arrangement_ids: Iterable[int], today: date) -> dict[int, tuple[int, int, int]]:
@@ -124,7 +124,7 @@ _DUE_ON = (select(INSTALMENT.id, INSTALMENT.arrangement_id, INSTALMENT.number, I
            .join(Arrangement.__table__, ARRANGEMENT.id == INSTALMENT.arrangement_id)
            .where(ARRANGEMENT.status == "active", INSTALMENT.status != "paid",
                   INSTALMENT.due_on.in_(bindparam("dues", expanding=True))))
-_DUE_ON_OF = _DUE_ON.where(INSTALMENT.arrangement_id.in_(ids_param()))
+_DUE_ON_OF = _DUE_ON.where(in_list(INSTALMENT.arrangement_id, id_list()))
 
 
 def plan_instalments(plan: Plan, days: list[date], *, arrangement_ids: list[int] | None = None) -> None:
@@ -202,7 +202,7 @@ def plan_reassessment(plan: Plan, day: date) -> None:
 
 _PAID_SINCE = select(INSTALMENT.arrangement_id, INSTALMENT.paid_at).where(INSTALMENT.paid_at >= bindparam("since"))
 _NOT_CANCELLED = select(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person,
-                        ARRANGEMENT.status).where(ARRANGEMENT.id.in_(ids_param()), ARRANGEMENT.status != "cancelled")
+                        ARRANGEMENT.status).where(in_list(ARRANGEMENT.id, id_list()), ARRANGEMENT.status != "cancelled")
 
 
 def plan_success(plan: Plan, since: datetime) -> None:
