@@ -304,6 +304,31 @@ def _forget(session: Session, model: type, ids: set[int], attributes: list[str])
             session.expire(obj, attributes)
 
 
+# The daily close's statements, built once (plain columns, lists as one parameter).
+_DAY_COLUMNS = (_INSTALMENT.id, _INSTALMENT.arrangement_id, _INSTALMENT.amount_cents, _INSTALMENT.due_on,
+                _ARRANGEMENT.customer_id)
+_WITH_ARRANGEMENT = Instalment.__table__.join(Arrangement.__table__, _ARRANGEMENT.id == _INSTALMENT.arrangement_id)
+_DUE_UNLOGGED = (select(*_DAY_COLUMNS).select_from(_WITH_ARRANGEMENT)
+                 .where(_INSTALMENT.due_on <= bindparam("day"), _INSTALMENT.due_logged.is_(False)))
+_PAST_GRACE = (select(*_DAY_COLUMNS).select_from(_WITH_ARRANGEMENT)
+               .where(_ARRANGEMENT.status == "active", _INSTALMENT.status == "open",
+                      _INSTALMENT.due_on < bindparam("before")))
+_LOG_DUE = update(Instalment.__table__).where(in_list(_INSTALMENT.id, id_list())).values(due_logged=True)
+_MARK_MISSED = update(Instalment.__table__).where(in_list(_INSTALMENT.id, id_list())).values(status="missed")
+# Only arrangements that can end on the day are looked at: enough missed instalments, or past
+# the end with nothing open.
+_BROKEN = (select(_INSTALMENT.arrangement_id).select_from(_WITH_ARRANGEMENT)
+           .where(_ARRANGEMENT.status == "active", _INSTALMENT.status == "missed")
+           .group_by(_INSTALMENT.arrangement_id).having(func.count() >= bindparam("broken_after")).correlate(None))
+_DONE = select(_ARRANGEMENT.id).where(_ARRANGEMENT.status == "active", _ARRANGEMENT.ends_on <= bindparam("day"),
+                                      ~exists().where(_INSTALMENT.arrangement_id == _ARRANGEMENT.id,
+                                                      _INSTALMENT.status == "open")).correlate(None)
+_MAY_END = (select(_ARRANGEMENT.id, _ARRANGEMENT.customer_id, _ARRANGEMENT.ends_on, _ARRANGEMENT.solution)
+            .where(_ARRANGEMENT.status == "active", or_(_ARRANGEMENT.id.in_(_BROKEN), _ARRANGEMENT.id.in_(_DONE)))
+            .order_by(_ARRANGEMENT.id))
+_STATUSES = select(_INSTALMENT.arrangement_id, _INSTALMENT.status).where(in_list(_INSTALMENT.arrangement_id, id_list()))
+
+
 def close_day(session: Session, day: date, *, grace_days: int, broken_after_missed: int) -> DayClosed:
     """The daily pass: instalments due today are logged, unpaid ones past the grace period are
     missed, and arrangements that are done (all paid, or the pause is over) or broken end.
@@ -312,42 +337,24 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
     plain columns, UPDATEs by id and one executemany of its outcome events."""
     at = datetime.combine(day, datetime.min.time().replace(hour=23, minute=59), clock.AMSTERDAM)
     session.flush()  # changes made through the ORM before the close count
-    columns = (Instalment.id, Instalment.arrangement_id, Instalment.amount_cents, Instalment.due_on,
-               Arrangement.customer_id)
-    due = session.execute(select(*columns).join(Arrangement, Arrangement.id == Instalment.arrangement_id)
-                          .where(Instalment.due_on <= day, Instalment.due_logged.is_(False))).all()
+    due = session.execute(_DUE_UNLOGGED, {"day": day}).all()
     for part in chunks([row.id for row in due]):
-        session.execute(update(Instalment.__table__).where(Instalment.__table__.c.id.in_(part))
-                        .values(due_logged=True))
+        session.execute(_LOG_DUE, {"ids": part})
     _log_events(session, [_event_row("instalment_due", at, customer_id=row.customer_id,
                                      arrangement_id=row.arrangement_id, instalment_id=row.id,
                                      value=row.amount_cents, due_on=row.due_on.isoformat()) for row in due])
     _forget(session, Instalment, {row.id for row in due}, ["due_logged"])
-    missed = session.execute(select(*columns).join(Arrangement, Arrangement.id == Instalment.arrangement_id)
-                             .where(Arrangement.status == "active", Instalment.status == "open",
-                                    Instalment.due_on < day - timedelta(days=grace_days))).all()
+    missed = session.execute(_PAST_GRACE, {"before": day - timedelta(days=grace_days)}).all()
     for part in chunks([row.id for row in missed]):
-        session.execute(update(Instalment.__table__).where(Instalment.__table__.c.id.in_(part))
-                        .values(status="missed"))
+        session.execute(_MARK_MISSED, {"ids": part})
     _log_events(session, [_event_row("instalment_missed", at, customer_id=row.customer_id,
                                      arrangement_id=row.arrangement_id, instalment_id=row.id,
                                      value=row.amount_cents, due_on=row.due_on.isoformat()) for row in missed])
     _forget(session, Instalment, {row.id for row in missed}, ["status"])
-    # Only arrangements that can end today are looked at: enough missed instalments, or past the
-    # end with nothing open.
-    broken = (select(Instalment.arrangement_id).join(Arrangement)
-              .where(Arrangement.status == "active", Instalment.status == "missed")
-              .group_by(Instalment.arrangement_id).having(func.count() >= broken_after_missed).correlate(None))
-    done = select(Arrangement.id).where(Arrangement.status == "active", Arrangement.ends_on <= day, ~exists().where(
-        Instalment.arrangement_id == Arrangement.id, Instalment.status == "open")).correlate(None)
-    candidates = session.execute(
-        select(Arrangement.id, Arrangement.customer_id, Arrangement.ends_on, Arrangement.solution)
-        .where(Arrangement.status == "active", or_(Arrangement.id.in_(broken), Arrangement.id.in_(done)))
-        .order_by(Arrangement.id)).all()
+    candidates = session.execute(_MAY_END, {"day": day, "broken_after": broken_after_missed}).all()
     statuses: dict[int, list[str]] = {row.id: [] for row in candidates}
     for part in chunks(list(statuses)):
-        for arrangement_id, status in session.execute(
-                select(Instalment.arrangement_id, Instalment.status).where(Instalment.arrangement_id.in_(part))):
+        for arrangement_id, status in session.execute(_STATUSES, {"ids": part}):
             statuses[arrangement_id].append(status)
     ended = []
     for row in candidates:

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from bot.followup import calendar
 from bot.followup.plan import (
     Plan,
-    chunks,
     each_in,
     instalment_logical,
     lock_planning,
@@ -285,22 +284,22 @@ def plan_aftercare(plan: Plan, day: date) -> None:
                      slots={"contact_person": row.contact_person}, arrangement_id=row.id)
 
 
+_IN_ARREARS = select(Loan.__table__.c.customer_id).where(in_list(Loan.__table__.c.customer_id, id_list()),
+                                                         Loan.__table__.c.arrears_cents > 0)
+# The status is filtered in Python, not in SQL: with it SQLite would walk the status index.
+_ARRANGEMENT_STATUSES = select(ARRANGEMENT.customer_id, ARRANGEMENT.status).where(
+    in_list(ARRANGEMENT.customer_id, id_list()))
+_PREVENTIVE_KEYS = select(FollowUp.__table__.c.customer_id, FollowUp.__table__.c.key).where(
+    in_list(FollowUp.__table__.c.customer_id, id_list()), FollowUp.__table__.c.kind == "preventive")
+
+
 def customers_in_arrears(session: Session, customer_ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for part in chunks(sorted(set(customer_ids))):
-        found |= set(session.execute(select(Loan.customer_id).where(Loan.customer_id.in_(part),
-                                                                     Loan.arrears_cents > 0)).scalars())
-    return found
+    return {customer_id for customer_id, in each_in(session, _IN_ARREARS, sorted(set(customer_ids)))}
 
 
 def customers_in_arrangement(session: Session, customer_ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for part in chunks(sorted(set(customer_ids))):
-        # The status is filtered here, not in SQL: with it SQLite would walk the status index.
-        found |= {customer_id for customer_id, status in session.execute(
-            select(Arrangement.customer_id, Arrangement.status).where(Arrangement.customer_id.in_(part)))
+    return {customer_id for customer_id, status in each_in(session, _ARRANGEMENT_STATUSES, sorted(set(customer_ids)))
             if status == "active"}
-    return found
 
 
 def plan_preventive(plan: Plan, day: date) -> None:
@@ -324,13 +323,11 @@ def plan_preventive(plan: Plan, day: date) -> None:
     if not ids:
         return
     last_contact: dict[int, date] = {}
-    for part in chunks(sorted(ids)):
-        for customer_id, key in session.execute(select(FollowUp.customer_id, FollowUp.key)
-                                                .where(FollowUp.customer_id.in_(part), FollowUp.kind == "preventive")):
-            logical = logical_of(key)
-            plan._seen.add(logical)
-            planned_for = date.fromisoformat(logical.rsplit(":", 1)[1])
-            last_contact[customer_id] = max(planned_for, last_contact.get(customer_id, planned_for))
+    for customer_id, key in each_in(session, _PREVENTIVE_KEYS, sorted(ids)):
+        logical = logical_of(key)
+        plan._seen.add(logical)
+        planned_for = date.fromisoformat(logical.rsplit(":", 1)[1])
+        last_contact[customer_id] = max(planned_for, last_contact.get(customer_id, planned_for))
     due = []
     for customer_id in sorted(ids):
         last = last_contact.get(customer_id)
