@@ -118,6 +118,18 @@ _CLAIM = update(FollowUp.__table__).where(in_list(F.id, id_list())).values(
 # The claimed rows of a batch that this engine still holds.
 _CLAIMED = select(FollowUp.__table__).where(in_list(F.id, id_list()), F.status == "sending",
                                             F.claimed_by == bindparam("me"))
+# A pass's other statements, built once.
+_LAST_CLOSED = select(func.max(FollowUpDay.__table__.c.day))
+_FRESH = select(Arrangement.__table__.c.id).where(Arrangement.__table__.c.id > bindparam("seen"),
+                                                  Arrangement.__table__.c.status == "active")
+_SKIP = update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == bindparam("me")).values(
+    status="skipped", outcome=bindparam("b_outcome"), claim_expires_at=None)
+_DEFER = update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == bindparam("me")).values(
+    status="pending", not_before=bindparam("b_not_before"), outcome=bindparam("b_outcome"), claim_expires_at=None)
+_MARK_SENT = update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
+    status="sent", sent_at=bindparam("b_sent_at"), outcome="sent", claim_expires_at=None, channel=bindparam("b_channel"),
+    sender_id=bindparam("b_sender"), slots=bindparam("b_slots"), facts=bindparam("b_facts"))
+_CONTACTED = insert(OutcomeEvent.__table__)
 _OWNED = select(F.id).where(in_list(F.id, id_list()), F.status == "sending", F.claimed_by == bindparam("me"))
 _OWNED_LOCKED = _OWNED.with_for_update()
 
@@ -209,7 +221,7 @@ class Engine:
         today = calendar.local_today(now)
         closed = []
         with self.session() as session:
-            last = session.execute(select(func.max(FollowUpDay.day))).scalar_one_or_none()
+            last = session.execute(_LAST_CLOSED).scalar_one_or_none()
         day = (last + timedelta(days=1)) if last else today - timedelta(days=1)
         while day < today:
             if self._close_day(day, now, report, first=last is None):
@@ -246,8 +258,7 @@ class Engine:
                 # At start: what began yesterday or today may have been agreed after its day was planned.
                 self._seen_arrangement = session.execute(select(func.coalesce(func.max(Arrangement.id), 0)).where(
                     Arrangement.starts_on < calendar.local_today(now) - timedelta(days=1))).scalar_one()
-            fresh = list(session.execute(select(Arrangement.id).where(Arrangement.id > self._seen_arrangement,
-                                                                      Arrangement.status == "active")).scalars())
+            fresh = list(session.execute(_FRESH, {"seen": self._seen_arrangement}).scalars())
             # Payments since the last look (with a margin for transactions still committing then).
             paid_since = now - timedelta(hours=36)
             if self._paid_checked is not None:
@@ -426,12 +437,9 @@ class Engine:
                                                      output_channel=rules.OUTPUT_CHANNELS[address.channel],
                                                      response=row["response"], slots=slots)))
             if skips:
-                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == self.name)
-                                .values(status="skipped", outcome=bindparam("b_outcome"), claim_expires_at=None), skips)
+                session.execute(_SKIP, [{**skip, "me": self.name} for skip in skips])
             if defers:
-                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == self.name)
-                                .values(status="pending", not_before=bindparam("b_not_before"),
-                                        outcome=bindparam("b_outcome"), claim_expires_at=None), defers)
+                session.execute(_DEFER, [{**defer, "me": self.name} for defer in defers])
             if fallbacks:
                 plan.insert_ignoring_duplicates(session, fallbacks)
                 keys = [f["key"] for f in fallbacks]
@@ -490,13 +498,11 @@ class Engine:
                             [item.row["id"] for item in lost][:10])
             marked = [item for item in done if item.row["id"] in owned]
             if marked:
-                session.execute(update(FollowUp.__table__).where(F.id == bindparam("b_id")).values(
-                    status="sent", sent_at=sent_at, outcome="sent", claim_expires_at=None,
-                    channel=bindparam("b_channel"), sender_id=bindparam("b_sender"), slots=bindparam("b_slots"),
-                    facts=bindparam("b_facts")),
-                    [{"b_id": item.row["id"], "b_channel": item.row["channel"], "b_sender": item.delivery.sender_id,
-                      "b_slots": item.delivery.slots, "b_facts": item.facts} for item in marked])
-                session.execute(insert(OutcomeEvent.__table__), [{
+                session.execute(_MARK_SENT, [
+                    {"b_id": item.row["id"], "b_sent_at": sent_at, "b_channel": item.row["channel"],
+                     "b_sender": item.delivery.sender_id, "b_slots": item.delivery.slots, "b_facts": item.facts}
+                    for item in marked])
+                session.execute(_CONTACTED, [{
                     "at": sent_at, "kind": "contacted", "customer_id": item.row["customer_id"],
                     "case_id": item.case_id, "arrangement_id": item.row["arrangement_id"],
                     "instalment_id": item.row["instalment_id"], "channel": item.channel, "reason": item.row["rule"],
