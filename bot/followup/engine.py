@@ -118,6 +118,12 @@ _CLAIM = update(FollowUp.__table__).where(in_list(F.id, id_list())).values(
 # The claimed rows of a batch that this engine still holds.
 _CLAIMED = select(FollowUp.__table__).where(in_list(F.id, id_list()), F.status == "sending",
                                             F.claimed_by == bindparam("me"))
+# PostgreSQL: the customers of a batch, locked for the claim (others' locked ones skipped), and
+# those with rows another engine claimed and committed meanwhile.
+_HOLD_CUSTOMERS = (select(Customer.__table__.c.id).where(in_list(Customer.__table__.c.id, id_list()))
+                   .with_for_update(skip_locked=True, key_share=True))
+_TAKEN = select(F.customer_id).where(in_list(F.customer_id, id_list()), F.status == "sending",
+                                     F.claim_expires_at > bindparam("now"), ~in_list(F.id, id_list("batch")))
 # A pass's other statements, built once.
 _LAST_CLOSED = select(func.max(FollowUpDay.__table__.c.day))
 _FRESH = select(Arrangement.__table__.c.id).where(Arrangement.__table__.c.id > bindparam("seen"),
@@ -301,12 +307,10 @@ class Engine:
                 # Whole customers: their rows are claimed by one engine at a time, so two engines
                 # never both count a customer's contacts (pressure) at the same moment.
                 customers = sorted({r.customer_id for r in rows})
-                held = set(session.execute(select(Customer.id).where(Customer.id.in_(customers))
-                                           .with_for_update(skip_locked=True, key_share=True)).scalars())
+                held = set(session.execute(_HOLD_CUSTOMERS, {"ids": customers}).scalars())
                 # Rows of these customers claimed by another engine that committed meanwhile.
-                taken = set(session.execute(select(F.customer_id).where(
-                    F.customer_id.in_(held), F.status == "sending", F.claim_expires_at > now,
-                    F.id.not_in([r.id for r in rows]))).scalars())
+                taken = set(session.execute(_TAKEN, {"ids": sorted(held), "now": now,
+                                                     "batch": [r.id for r in rows]}).scalars())
                 ids = [r.id for r in rows if r.customer_id in held and r.customer_id not in taken]
             else:
                 ids = [r.id for r in session.execute(_DUE, params).all()]
@@ -488,8 +492,7 @@ class Engine:
         with self.session() as session, session.begin():
             ids = [item.row["id"] for item in done] + [i.row["id"] for i, _ in later + failed]
             owned_query = _OWNED_LOCKED if self.dialect == "postgresql" else _OWNED
-            owned = {row_id for part in plan.chunks(ids) for row_id in
-                     session.execute(owned_query, {"ids": part, "me": self.name}).scalars()}
+            owned = {row_id for row_id, in plan.each_in(session, owned_query, ids, me=self.name)}
             lost = [item for item in done if item.row["id"] not in owned]
             if lost:
                 # Another engine took these over after our lease ran out; it sends and marks them.
