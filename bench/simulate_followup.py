@@ -29,6 +29,16 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BETAALHULP_LOG_LEVEL", "WARNING")
 
 
+def write_calls() -> str:
+    """Write system calls and bytes handed to the kernel (Linux /proc/self/io): a figure that,
+    unlike the seconds, does not move with the machine's load. SQLite writes a page per call."""
+    try:
+        fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    except (OSError, ValueError):
+        return "writes: not measured (no /proc/self/io)"
+    return f"writes: {int(fields['syscw']):,} system calls, {int(fields['wchar']) / 2**30:.2f} GiB"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=10_000)
@@ -60,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{url.split('://')[0]} ({platform.python_version()}, {os.cpu_count()} cores)")
     print("\n".join(summary.lines()))
     print(f"wall clock, start to end: {total:.1f} s")
+    print(write_calls())
     if args.keep:
         print(f"database kept: {url}")
     else:
