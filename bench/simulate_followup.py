@@ -8,7 +8,7 @@ empty database). Runs the real engine, ledger and database on the injectable clo
 recording channel, and prints the simulator's summary: messages by kind and channel, skipped
 by reason, arrangements completed and broken, relapses, duplicates, and where the time went
 (setting up the customers through ledger.start_arrangement, the ledger's daily close, the
-engine's planning and sending). By default reminders link to the plan page (no payment row per
+engine's planning and sending) and the write system calls the run made. By default reminders link to the plan page (no payment row per
 instalment); --payment-links makes a real payment (bot.payments.service.request_payment, key
 instalment:<id>) for every instalment reminded, as the engine does in production.
 """
@@ -31,11 +31,12 @@ os.environ.setdefault("BETAALHULP_LOG_LEVEL", "WARNING")
 
 def write_calls() -> str:
     """Write system calls and bytes handed to the kernel (Linux /proc/self/io): a figure that,
-    unlike the seconds, does not move with the machine's load. SQLite writes a page per call."""
+    unlike the seconds, does not move with the machine's load. SQLite writes page by page (in
+    WAL mode a frame's header and its page are two calls), so the count follows pages written."""
     try:
         fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
     except (OSError, ValueError):
-        return "writes: not measured (no /proc/self/io)"
+        return "writes: not measured (/proc/self/io unreadable)"
     return f"writes: {int(fields['syscw']):,} system calls, {int(fields['wchar']) / 2**30:.2f} GiB"
 
 
