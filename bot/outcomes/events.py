@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.store.bulk import BulkStatement
 from bot.store.models import OutcomeEvent
 
 KINDS = (
@@ -49,3 +51,14 @@ def record(session: Session, kind: str, *, at: datetime | None = None, customer_
                          reason=reason, value=value, data=data)
     session.add(event)
     return event
+
+
+# Many events at once (the daily close, the follow-up engine's `contacted`): rows with every column
+# record() writes, `at` already in UTC.
+COLUMNS = ("at", "kind", "customer_id", "case_id", "arrangement_id", "instalment_id", "channel", "reason", "value",
+           "data")
+_MANY = BulkStatement(insert(OutcomeEvent.__table__), COLUMNS)
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    _MANY.execute(session, rows)

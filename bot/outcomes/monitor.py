@@ -23,8 +23,8 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.outcomes import kpis
-from bot.outcomes.figures import Filters, KpiConfig
+from bot.outcomes import kpis, subjects
+from bot.outcomes.figures import DIMENSIONS, Filters, KpiConfig
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,14 @@ def normalise(dimension: str, value: Any) -> str | None:
 # Arrangements are described once (their solution_accepted segment) and joined to their
 # per-arrangement figures here, by id: one reading of the segments for both metrics.
 def _described_arrangements(session: Session, filters: Filters) -> dict[int, tuple]:
-    subject = kpis.arrangements(filters, described=True)
+    subject = subjects.arrangements(filters, described=True)
     return {row[0]: tuple(row[1:]) for row in session.execute(
-        select(subject.c.arrangement_id, *kpis.dimension_columns(subject), subject.c.customer_id))}
+        select(subject.c.arrangement_id, *subjects.dimension_columns(subject), subject.c.customer_id))}
 
 
 def _adherence_rows(session: Session, config: KpiConfig, filters: Filters, today: date,
                     described: dict[int, tuple]) -> list[tuple]:
-    facts = kpis.instalment_facts(config, filters, today)
+    facts = subjects.instalment_facts(config, filters, today)
     per_arrangement = session.execute(select(facts.c.arrangement_id, func.sum(facts.c.kept), func.count())
                                       .group_by(facts.c.arrangement_id))
     return [(*described[arrangement], kept, due) for arrangement, kept, due in per_arrangement
@@ -107,7 +107,7 @@ def _adherence_rows(session: Session, config: KpiConfig, filters: Filters, today
 def _relapse_rows(session: Session, config: KpiConfig, filters: Filters, today: date,
                   described: dict[int, tuple]) -> list[tuple]:
     months = config.monitor_relapse_window
-    facts = kpis.ended_facts(config, filters, today)
+    facts = subjects.ended_facts(config, filters, today)
     # Not filtered in SQL: PostgreSQL cannot estimate a condition on computed dates and then
     # plans nested loops that take seconds; a few thousand rows are filtered here instead.
     ended = session.execute(select(facts.c.arrangement_id, facts.c[f"relapsed_{months}"],
@@ -118,8 +118,8 @@ def _relapse_rows(session: Session, config: KpiConfig, filters: Filters, today: 
 
 def _satisfaction_rows(session: Session, config: KpiConfig, filters: Filters, today: date,
                        described: dict[int, tuple]) -> list[tuple]:
-    facts = kpis.satisfaction_facts(filters, described=True)
-    return session.execute(select(*kpis.dimension_columns(facts), facts.c.person, facts.c.value, literal(1))
+    facts = subjects.satisfaction_facts(filters, described=True)
+    return session.execute(select(*subjects.dimension_columns(facts), facts.c.person, facts.c.value, literal(1))
                            .where(facts.c.value.isnot(None))).all()
 
 
@@ -145,7 +145,7 @@ class _Tally:
 def _tallies(rows: list[tuple], dimensions: tuple[str, ...]) -> tuple[_Tally, dict[str, dict[str | None, _Tally]]]:
     """The whole and every group of every slicing. Rows are first summed per combination of
     dimension values, so the per-dimension work is per combination, not per row."""
-    width = len(kpis.DIMENSIONS)
+    width = len(DIMENSIONS)
     combinations: dict[tuple, list] = {}
     for row in rows:
         key = row[:width]
@@ -157,7 +157,7 @@ def _tallies(rows: list[tuple], dimensions: tuple[str, ...]) -> tuple[_Tally, di
         entry[2].add(row[width])
     whole = _Tally(people=set())
     tallies: dict[str, dict[str | None, _Tally]] = {d: {} for d in dimensions}
-    positions = {name: i for i, name in enumerate(kpis.DIMENSIONS)}
+    positions = {name: i for i, name in enumerate(DIMENSIONS)}
     for key, (numerator, denominator, people) in combinations.items():
         whole.numerator += numerator
         whole.denominator += denominator
