@@ -134,6 +134,7 @@ def cmd_simulate(args) -> int:
     simulation = Simulation(args.database, customers=args.customers, months=args.months, seed=args.seed,
                             start=date.fromisoformat(args.start) if args.start else date(2027, 1, 4),
                             policy=policy, payment_links=not args.no_payment_links,
+                            journal="memory" if args.scratch else "wal",
                             progress=(lambda line: print(line, flush=True)) if args.verbose else None)
     simulation.setup()
     summary = simulation.run()
@@ -183,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--database", required=True, help="SQLAlchemy URL of a database for the simulation")
     sim.add_argument("--policy", help="another policy file")
     sim.add_argument("--no-payment-links", action="store_true", help="plan page links instead of payment rows")
+    sim.add_argument("--scratch", action="store_true",
+                     help="SQLite file thrown away after the run: rollback journal in memory, faster (a crash "
+                          "leaves it corrupt; never for a database others read)")
     sim.add_argument("--verbose", action="store_true", help="progress every 30 simulated days")
     sim.set_defaults(func=cmd_simulate)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.addresses import is_whatsapp, sms_to
 from bot.clock import as_utc
 from bot.followup import calendar, plan, planner
+from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
 from bot.store.idlists import id_list, in_list
@@ -87,8 +88,8 @@ class Context:
         # Whether the customer is in arrears or in an arrangement only matters for outreach.
         outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
         return cls(instalments=instalments, arrangements=arrangements, counts=counts,
-                   in_arrears=planner.customers_in_arrears(session, outreach),
-                   in_arrangement=planner.customers_in_arrangement(session, outreach), book=book,
+                   in_arrears=customers_in_arrears(session, outreach),
+                   in_arrangement=customers_in_arrangement(session, outreach), book=book,
                    window_open=window_open, templated=set(template_names), template_names=template_names,
                    contacts=contacts, tried={})
 

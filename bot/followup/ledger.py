@@ -14,11 +14,12 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.followup.plan import skip_paid
+from bot.followup.plan import each_in, skip_paid
 from bot.outcomes import events
-from bot.store.db import chunks
+from bot.store.bulk import BulkStatement
+from bot.store.db import chunks, core
 from bot.store.idlists import id_list, in_list
-from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, OutcomeEvent, RiskSignal
+from bot.store.models import Arrangement, Case, Customer, Instalment, Loan, RiskSignal
 
 # Solutions that run over months and so are followed up; pay-now is settled at once.
 FOLLOWED_SOLUTIONS = ("payment_arrangement", "partial_payment", "remission_arrangement", "payment_pause",
@@ -190,7 +191,7 @@ def start_arrangements(session: Session, items: list[dict[str, Any]]) -> list[St
         session.execute(insert(table), part)
     for part in chunks(instalments, 500):
         session.execute(insert(lines), part)
-    _log_events(session, solution_events)
+    events.record_many(session, solution_events)
     for index, first in again.items():
         results[index] = results[first]
     return results
@@ -222,6 +223,11 @@ _PAYABLE = (select(_INSTALMENT.id, _INSTALMENT.status, _INSTALMENT.paid_cents, _
             .where(in_list(_INSTALMENT.id, id_list())))
 
 
+_PAY = BulkStatement(update(Instalment.__table__).where(Instalment.__table__.c.id == bindparam("b_id")).values(
+    paid_cents=bindparam("b_paid_cents"), status=bindparam("b_status"), paid_at=bindparam("b_paid_at")),
+    ("b_id", "b_paid_cents", "b_status", "b_paid_at"))
+
+
 def record_payments(session: Session, payments: list[tuple[int, int, datetime]], *,
                     active_only: bool = False) -> int:
     """record_payment for many (instalment id, cents, at) at once, in the given order (the
@@ -231,9 +237,8 @@ def record_payments(session: Session, payments: list[tuple[int, int, datetime]],
     session.flush()
     ids = sorted({instalment_id for instalment_id, _, _ in payments})
     state: dict[int, dict[str, Any]] = {}
-    for part in chunks(ids):
-        for row in session.execute(_PAYABLE, {"ids": part}):
-            state[row.id] = dict(row._mapping)
+    for row in each_in(session, _PAYABLE, ids):
+        state[row.id] = dict(row._mapping)
     changed: dict[int, dict[str, Any]] = {}
     paid_events = []
     for instalment_id, cents, at in payments:
@@ -254,13 +259,10 @@ def record_payments(session: Session, payments: list[tuple[int, int, datetime]],
                                       value=row["paid_cents"], days_late=max(0, (paid_on - row["due_on"]).days),
                                       due_on=row["due_on"].isoformat()))
     if changed:
-        table = Instalment.__table__
-        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
-            paid_cents=bindparam("b_paid_cents"), status=bindparam("b_status"), paid_at=bindparam("b_paid_at")),
-            [{"b_id": i, "b_paid_cents": r["paid_cents"], "b_status": r["status"], "b_paid_at": r["paid_at"]}
-             for i, r in changed.items()])
+        _PAY.execute(session, [{"b_id": i, "b_paid_cents": r["paid_cents"], "b_status": r["status"],
+                                "b_paid_at": r["paid_at"]} for i, r in changed.items()])
         _forget(session, Instalment, set(changed), ["paid_cents", "status", "paid_at"])
-    _log_events(session, paid_events)
+    events.record_many(session, paid_events)
     skip_paid(session, [event["instalment_id"] for event in paid_events])
     return len(paid_events)
 
@@ -276,13 +278,6 @@ def _end(session: Session, arrangement: Arrangement, status: str, at: datetime) 
     arrangement.status, arrangement.ended_at = status, at
     events.record(session, "arrangement_ended", at=at, customer_id=arrangement.customer_id,
                   arrangement_id=arrangement.id, reason=status, solution=arrangement.solution)
-
-
-def _log_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Outcome events as events.record writes them (UTC `at`, the rest as given), in one
-    executemany: the set-based daily close writes thousands a day."""
-    if rows:
-        session.execute(insert(OutcomeEvent.__table__), rows)
 
 
 def _event_row(kind: str, at: datetime, *, customer_id: int | None = None, case_id: int | None = None,
@@ -337,25 +332,26 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
     plain columns, UPDATEs by id and one executemany of its outcome events."""
     at = datetime.combine(day, datetime.min.time().replace(hour=23, minute=59), clock.AMSTERDAM)
     session.flush()  # changes made through the ORM before the close count
-    due = session.execute(_DUE_UNLOGGED, {"day": day}).all()
+    due = core(session).execute(_DUE_UNLOGGED, {"day": day}).all()
     for part in chunks([row.id for row in due]):
-        session.execute(_LOG_DUE, {"ids": part})
-    _log_events(session, [_event_row("instalment_due", at, customer_id=row.customer_id,
-                                     arrangement_id=row.arrangement_id, instalment_id=row.id,
-                                     value=row.amount_cents, due_on=row.due_on.isoformat()) for row in due])
+        core(session).execute(_LOG_DUE, {"ids": part})
+    events.record_many(session, [_event_row("instalment_due", at, customer_id=row.customer_id,
+                                            arrangement_id=row.arrangement_id, instalment_id=row.id,
+                                            value=row.amount_cents, due_on=row.due_on.isoformat())
+                                 for row in due])
     _forget(session, Instalment, {row.id for row in due}, ["due_logged"])
-    missed = session.execute(_PAST_GRACE, {"before": day - timedelta(days=grace_days)}).all()
+    missed = core(session).execute(_PAST_GRACE, {"before": day - timedelta(days=grace_days)}).all()
     for part in chunks([row.id for row in missed]):
-        session.execute(_MARK_MISSED, {"ids": part})
-    _log_events(session, [_event_row("instalment_missed", at, customer_id=row.customer_id,
-                                     arrangement_id=row.arrangement_id, instalment_id=row.id,
-                                     value=row.amount_cents, due_on=row.due_on.isoformat()) for row in missed])
+        core(session).execute(_MARK_MISSED, {"ids": part})
+    events.record_many(session, [_event_row("instalment_missed", at, customer_id=row.customer_id,
+                                            arrangement_id=row.arrangement_id, instalment_id=row.id,
+                                            value=row.amount_cents, due_on=row.due_on.isoformat())
+                                 for row in missed])
     _forget(session, Instalment, {row.id for row in missed}, ["status"])
-    candidates = session.execute(_MAY_END, {"day": day, "broken_after": broken_after_missed}).all()
+    candidates = core(session).execute(_MAY_END, {"day": day, "broken_after": broken_after_missed}).all()
     statuses: dict[int, list[str]] = {row.id: [] for row in candidates}
-    for part in chunks(list(statuses)):
-        for arrangement_id, status in session.execute(_STATUSES, {"ids": part}):
-            statuses[arrangement_id].append(status)
+    for arrangement_id, status in each_in(session, _STATUSES, list(statuses)):
+        statuses[arrangement_id].append(status)
     ended = []
     for row in candidates:
         found = statuses[row.id]
@@ -368,9 +364,9 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
         session.execute(update(table).where(table.c.id == bindparam("b_id"))
                         .values(status=bindparam("b_status"), ended_at=bindparam("b_at")),
                         [{"b_id": row.id, "b_status": status, "b_at": at} for row, status in ended])
-        _log_events(session, [_event_row("arrangement_ended", at, customer_id=row.customer_id,
-                                         arrangement_id=row.id, reason=status, solution=row.solution)
-                              for row, status in ended])
+        events.record_many(session, [_event_row("arrangement_ended", at, customer_id=row.customer_id,
+                                                arrangement_id=row.id, reason=status, solution=row.solution)
+                                     for row, status in ended])
         _forget(session, Arrangement, {row.id for row, _ in ended}, ["status", "ended_at"])
     return DayClosed(due=len(due), missed=len(missed), ended=len(ended))
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot import clock
 from bot.addresses import channel_of
 from bot.outcomes import events
+from bot.store.db import core
 from bot.store.idlists import id_list, in_list
 from bot.store.models import ChannelOptOut
 
@@ -47,4 +48,4 @@ def opted_out(session: Session, sender_ids: list[str]) -> set[str]:
     """Which of these addresses want no unprompted messages."""
     if not sender_ids:
         return set()
-    return set(session.execute(_OPTED_OUT, {"ids": list(sender_ids)}).scalars())
+    return set(core(session).execute(_OPTED_OUT, {"ids": list(sender_ids)}).scalars())

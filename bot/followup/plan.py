@@ -22,7 +22,8 @@ from bot.addresses import sms_to
 from bot.followup.optout import opted_out
 from bot.followup.policy import Policy
 from bot.followup.rules import PAID, Address, addresses
-from bot.store.db import IN_LIST_SIZE, chunks
+from bot.store.bulk import BulkStatement
+from bot.store.db import IN_LIST_SIZE, chunks, core
 from bot.store.idlists import id_list, in_list
 from bot.store.models import Case, Customer, FollowUp, FollowUpDay
 
@@ -33,9 +34,10 @@ PLAN_LOCK = 70_202_610
 
 
 def each_in(session: Session, statement, ids: list, size: int = IN_LIST_SIZE, **params: Any) -> Iterable[Any]:
-    """The rows of `statement` (with an `id_list()` named ids) for all of `ids`, a chunk at a time."""
+    """The rows of `statement` (with an `id_list()` named ids) for all of `ids`, a chunk at a time
+    (each chunk fetched at once: row by row, SQLAlchemy's per-row fetch costs more than SQLite's)."""
     for part in chunks(ids, size):
-        yield from session.execute(statement, {"ids": part, **params})
+        yield from core(session).execute(statement, {"ids": part, **params}).all()
 
 
 def logical_of(key: str) -> str:
@@ -111,20 +113,23 @@ class AddressBook:
 # -- inserting --------------------------------------------------------------------------------------
 def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT (key) DO NOTHING, in key order (two engines never wait on each
-    other in opposite orders)."""
+    other in opposite orders). Every row carries the columns of the first."""
     if not rows:
         return
     rows = sorted(rows, key=lambda r: r["key"])
     dialect = session.get_bind().dialect.name
-    table = FollowUp.__table__
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - only the two supported databases
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"follow-up planning supports SQLite and PostgreSQL, not {dialect}")
+    columns = tuple(rows[0])
+    if (dialect, columns) not in _INSERTS:
+        module = postgresql if dialect == "postgresql" else sqlite
+        _INSERTS[dialect, columns] = BulkStatement(
+            module.insert(FollowUp.__table__).on_conflict_do_nothing(index_elements=["key"]), columns)
     for part in chunks(rows, 500):
-        session.execute(statement, part)
+        _INSERTS[dialect, columns].execute(session, part)
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...]], BulkStatement] = {}  # a planned row's columns, a moved row's
 
 
 # Looked up by instalment, and updated by id alone: with the status in the condition SQLite
@@ -142,10 +147,10 @@ def skip_paid(session: Session, instalment_ids: list[int]) -> None:
     skipped at once (the reason the engine would give when they came up): the console's list of
     upcoming follow-ups shows none for a paid instalment, and no engine claims them. Rows being
     sent stay with their engine, which finds the instalment paid."""
-    waiting = [row_id for part in chunks(sorted(instalment_ids))
-               for row_id, status in session.execute(_INSTALMENT_ROWS, {"ids": part}) if status == "pending"]
+    waiting = [row_id for row_id, status in each_in(session, _INSTALMENT_ROWS, sorted(instalment_ids))
+               if status == "pending"]
     for part in chunks(waiting):
-        session.execute(_SKIP_PAID, {"ids": part})
+        core(session).execute(_SKIP_PAID, {"ids": part})
 
 
 def insert_day_marker(session: Session, day: date, now: datetime, name: str) -> bool:

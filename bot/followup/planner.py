@@ -1,5 +1,6 @@
 """Planning: which follow-ups are due, as rows in the follow-up outbox (FollowUp), each once
-(keys, the address book and inserting: bot/followup/plan.py).
+(keys, the address book and inserting: bot/followup/plan.py; aftercare, preventive contact and
+the satisfaction question: bot/followup/outreach.py).
 
 `not_before` is the policy's moment (send_time on the day the message is meant for) moved
 forward out of quiet hours, Sundays and public holidays; stored in UTC.
@@ -9,35 +10,27 @@ plans in seconds.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.followup import calendar
+from bot.followup import calendar, outreach
 from bot.followup.plan import (
     Plan,
     each_in,
     instalment_logical,
     lock_planning,
-    logical_of,
 )
 from bot.followup.policy import Policy
 from bot.formatting import format_date_nl
 from bot.money import format_euro
-from bot.outcomes.sqltools import unindexed
-from bot.policy.dates import add_months
+from bot.store.db import core
 from bot.store.idlists import id_list, in_list
 from bot.store.models import (
     Arrangement,
-    Case,
-    FollowUp,
     Instalment,
-    Loan,
-    OutcomeEvent,
-    RiskSignal,
 )
 
 
@@ -135,7 +128,7 @@ def plan_instalments(plan: Plan, days: list[date], *, arrangement_ids: list[int]
         if not due_dates:
             continue
         if arrangement_ids is None:
-            found = session.execute(_DUE_ON, {"dues": due_dates})
+            found = core(session).execute(_DUE_ON, {"dues": due_dates}).all()
         else:
             found = each_in(session, _DUE_ON_OF, sorted(arrangement_ids), dues=due_dates)
         candidates = []
@@ -213,7 +206,7 @@ def plan_success(plan: Plan, since: datetime) -> None:
     # The newest payment per arrangement, taken in Python: with GROUP BY in SQL, SQLite walks every
     # instalment in arrangement order instead of the few paid since (the paid_at index).
     last_paid: dict[int, datetime] = {}
-    for arrangement_id, paid_at in session.execute(_PAID_SINCE, {"since": since}):
+    for arrangement_id, paid_at in core(session).execute(_PAID_SINCE, {"since": since}).all():
         if arrangement_id not in last_paid or paid_at > last_paid[arrangement_id]:
             last_paid[arrangement_id] = paid_at
     if not last_paid:
@@ -249,139 +242,6 @@ def plan_success(plan: Plan, since: datetime) -> None:
                  arrangement_id=arrangement.id)
 
 
-def plan_aftercare(plan: Plan, day: date) -> None:
-    """A monthly check-in for `months` months after an arrangement ended (completed or broken, as
-    configured): all of them planned when the end is first seen, one per customer per month."""
-    if "aftercare" not in plan.policy.kinds:
-        return
-    policy, session = plan.policy, plan.session
-    spec = policy.kind("aftercare")
-    # ended_at is compared coarsely (stored times differ per database); what counts is that no
-    # aftercare row exists yet for the arrangement.
-    since = calendar.start_of_day(day - timedelta(days=4))
-    # The status is checked here rather than in SQL, so SQLite walks the ended_at index (a few
-    # rows a day) and not every arrangement that ever ended.
-    rows = [row for row in session.execute(
-        select(Arrangement.id, Arrangement.customer_id, Arrangement.sender_id, Arrangement.contact_person,
-               Arrangement.status)
-        .where(Arrangement.ended_at >= since)
-        .where(~select(FollowUp.id).where(FollowUp.arrangement_id == Arrangement.id,
-                                          FollowUp.kind == "aftercare").exists()))
-        if row.status in spec["after"]]
-    if not rows:
-        return
-    plan.existing("aftercare", customer_ids=[r.customer_id for r in rows])
-    book = plan.book.ensure([r.customer_id for r in rows], [r.sender_id for r in rows if r.sender_id])
-    months = int(spec["months"])
-    for row in rows:
-        address = book.planned_address(row.customer_id, row.sender_id, policy)
-        for month in range(1, months + 1):
-            meant_for = add_months(day, month)
-            plan.add(logical=f"c{row.customer_id}:aftercare:{meant_for:%Y-%m}", kind="aftercare",
-                     customer_id=row.customer_id, address=address, moment=calendar.planned_moment(meant_for, policy),
-                     facts={"month": month, "of_months": months, "ended_as": row.status,
-                            "meant_for": meant_for.isoformat()},
-                     slots={"contact_person": row.contact_person}, arrangement_id=row.id)
-
-
-_IN_ARREARS = select(Loan.__table__.c.customer_id).where(in_list(Loan.__table__.c.customer_id, id_list()),
-                                                         Loan.__table__.c.arrears_cents > 0)
-# The status is filtered in Python, not in SQL: with it SQLite would walk the status index.
-_ARRANGEMENT_STATUSES = select(ARRANGEMENT.customer_id, ARRANGEMENT.status).where(
-    in_list(ARRANGEMENT.customer_id, id_list()))
-_PREVENTIVE_KEYS = select(FollowUp.__table__.c.customer_id, FollowUp.__table__.c.key).where(
-    in_list(FollowUp.__table__.c.customer_id, id_list()), FollowUp.__table__.c.kind == "preventive")
-
-
-def customers_in_arrears(session: Session, customer_ids: list[int]) -> set[int]:
-    return {customer_id for customer_id, in each_in(session, _IN_ARREARS, sorted(set(customer_ids)))}
-
-
-def customers_in_arrangement(session: Session, customer_ids: list[int]) -> set[int]:
-    return {customer_id for customer_id, status in each_in(session, _ARRANGEMENT_STATUSES, sorted(set(customer_ids)))
-            if status == "active"}
-
-
-def plan_preventive(plan: Plan, day: date) -> None:
-    """Early contact (R22) for customers with a recent risk signal, no arrears and no running
-    arrangement: once per new signal, at most once per `min_days_between` days."""
-    if "preventive" not in plan.policy.kinds:
-        return
-    policy, session = plan.policy, plan.session
-    spec = policy.kind("preventive")
-    oldest = day - timedelta(days=int(spec["signal_max_age_days"]))
-    signals: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for customer_id, kind, observed_on in session.execute(
-            select(RiskSignal.customer_id, RiskSignal.kind, RiskSignal.observed_on)
-            .where(RiskSignal.observed_on >= oldest, RiskSignal.observed_on <= day)):
-        signals[customer_id].append((kind, observed_on))
-    if not signals:
-        return
-    ids = list(signals)
-    excluded = customers_in_arrears(session, ids) | customers_in_arrangement(session, ids)
-    ids = [c for c in ids if c not in excluded]
-    if not ids:
-        return
-    last_contact: dict[int, date] = {}
-    for customer_id, key in each_in(session, _PREVENTIVE_KEYS, sorted(ids)):
-        logical = logical_of(key)
-        plan._seen.add(logical)
-        planned_for = date.fromisoformat(logical.rsplit(":", 1)[1])
-        last_contact[customer_id] = max(planned_for, last_contact.get(customer_id, planned_for))
-    due = []
-    for customer_id in sorted(ids):
-        last = last_contact.get(customer_id)
-        newest = max(observed for _, observed in signals[customer_id])
-        if last is None or ((day - last).days >= int(spec["min_days_between"]) and newest > last):
-            due.append((customer_id, last, newest))
-    if not due:
-        return
-    book = plan.book.ensure([customer_id for customer_id, _, _ in due])
-    for customer_id, last, newest in due:
-        kinds: dict[str, int] = defaultdict(int)
-        for kind, _ in signals[customer_id]:
-            kinds[kind] += 1
-        plan.add(logical=f"c{customer_id}:preventive:{day.isoformat()}", kind="preventive", customer_id=customer_id,
-                 address=book.planned_address(customer_id, None, policy), moment=calendar.planned_moment(day, policy),
-                 facts={"signals": dict(sorted(kinds.items())), "newest_signal_on": newest.isoformat(),
-                        "signal_age_days": (day - newest).days,
-                        "days_since_last_contact": (day - last).days if last else None, "arrears_cents": 0},
-                 slots={})
-
-
-def plan_satisfaction(plan: Plan, day: date) -> None:
-    """The satisfaction question (R21, issue 11), once per case: after a solution was agreed
-    (its `solution_accepted` event) and after staff resolved a handed-over case. The customer's
-    answer is read by the dialogue (slot `awaiting_satisfaction`)."""
-    if "satisfaction" not in plan.policy.kinds:
-        return
-    policy, session = plan.policy, plan.session
-    since = calendar.start_of_day(day - timedelta(days=int(policy.kind("satisfaction")["look_back_days"])))
-    # The events of the look-back days by the index on `at`: the one on `kind` would walk every
-    # solution ever accepted, every day.
-    until = calendar.start_of_day(day)  # what happened before this day: the question is the morning after
-    solved = session.execute(
-        select(OutcomeEvent.case_id, OutcomeEvent.customer_id, Case.sender_id)
-        .join(Case, Case.id == OutcomeEvent.case_id)
-        .where(unindexed(OutcomeEvent.kind) == "solution_accepted", OutcomeEvent.at >= since, OutcomeEvent.at < until,
-               OutcomeEvent.customer_id.is_not(None))).all()
-    resolved = session.execute(
-        select(Case.id, Case.customer_id, Case.sender_id)
-        .where(Case.resolved_at >= since, Case.resolved_at < until, Case.handed_over_at.is_not(None),
-               Case.customer_id.is_not(None))).all()
-    asked = [(row, "after_solution") for row in solved] + [(row, "after_handover") for row in resolved]
-    if not asked:
-        return
-    plan.existing("satisfaction", customer_ids=[row[1] for row, _ in asked])
-    book = plan.book.ensure([row[1] for row, _ in asked], [row[2] for row, _ in asked if row[2]])
-    for (case_id, customer_id, sender_id), context in asked:
-        plan.add(logical=f"case{case_id}:satisfaction:{context}", kind="satisfaction", customer_id=customer_id,
-                 address=book.planned_address(customer_id, sender_id, policy),
-                 moment=calendar.planned_moment(day, policy),
-                 facts={"case": case_id, "after": context, "meant_for": day.isoformat()},
-                 slots={"awaiting_satisfaction": True, "satisfaction_context": context})
-
-
 # -- the passes ----------------------------------------------------------------------------------------
 def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, first: bool = False) -> int:
     """The daily planning, right after the day before `day` was closed: instalment messages meant
@@ -393,9 +253,9 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     ahead = policy.plan_days_ahead
     plan_instalments(plan, [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)])
     plan_reassessment(plan, day)
-    plan_aftercare(plan, day)
-    plan_preventive(plan, day)
-    plan_satisfaction(plan, day)
+    outreach.plan_aftercare(plan, day)
+    outreach.plan_preventive(plan, day)
+    outreach.plan_satisfaction(plan, day)
     return plan.save()
 
 

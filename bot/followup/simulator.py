@@ -15,7 +15,6 @@ import heapq
 import random
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any, Callable
@@ -32,7 +31,9 @@ from bot.followup.plan_links import plan_link
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import RecordingSender
+from bot.followup.simulation_summary import Summary
 from bot.policy.dates import add_months
+from bot.store.db import engine_for
 from bot.store.migrate import upgrade
 from bot.store.models import (
     Arrangement,
@@ -69,59 +70,10 @@ def pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
     return table[-1][0]
 
 
-@dataclass
-class Summary:
-    customers: int = 0
-    arrangements: int = 0
-    preventive_customers: int = 0
-    days: int = 0
-    ticks: int = 0
-    idle_ticks: int = 0
-    sent_by_kind: Counter = field(default_factory=Counter)
-    sent_by_channel: Counter = field(default_factory=Counter)
-    skipped_by_reason: Counter = field(default_factory=Counter)
-    deferred_by_reason: Counter = field(default_factory=Counter)
-    arrangements_by_status: Counter = field(default_factory=Counter)
-    payments: int = 0
-    opt_outs: int = 0
-    relapses: int = 0
-    risk_signals: int = 0
-    recorded: int = 0
-    duplicate_keys_db: int = 0
-    duplicate_keys_sent: int = 0
-    setup_seconds: float = 0.0
-    run_seconds: float = 0.0
-    engine_seconds: float = 0.0
-    engine_phases: dict = field(default_factory=dict)
-
-    def lines(self) -> list[str]:
-        sent = sum(self.sent_by_kind.values())
-        out = [f"customers {self.customers} ({self.arrangements} with an arrangement, "
-               f"{self.preventive_customers} without arrears but with risk signals)",
-               f"simulated {self.days} days, {self.ticks} engine passes "
-               f"({self.idle_ticks} with nothing to do left out)",
-               f"messages sent: {sent} (recorded by the channel: {self.recorded})"]
-        out += [f"  {kind:<16} {count:>8}" for kind, count in sorted(self.sent_by_kind.items())]
-        out.append("by channel: " + ", ".join(f"{k} {v}" for k, v in sorted(self.sent_by_channel.items())))
-        out.append(f"skipped: {sum(self.skipped_by_reason.values())}")
-        out += [f"  {reason:<40} {count:>8}" for reason, count in self.skipped_by_reason.most_common()]
-        out.append("deferred (sent later): " + ", ".join(f"{k} {v}" for k, v in sorted(self.deferred_by_reason.items())))
-        out.append("arrangements: " + ", ".join(f"{k} {v}" for k, v in sorted(self.arrangements_by_status.items())))
-        out.append(f"payments {self.payments}, opt-outs {self.opt_outs}, relapses {self.relapses}, "
-                   f"risk signals {self.risk_signals}")
-        out.append(f"duplicates: {self.duplicate_keys_db} keys twice in the database, "
-                   f"{self.duplicate_keys_sent} keys sent twice")
-        out.append(f"runtime: setup {self.setup_seconds:.1f} s, simulation {self.run_seconds:.1f} s "
-                   f"(engine {self.engine_seconds:.1f} s), total {self.setup_seconds + self.run_seconds:.1f} s")
-        if self.engine_phases:
-            out.append("engine phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.engine_phases.items()))
-        return out
-
-
 class Simulation:
     def __init__(self, database_url: str, *, customers: int, months: int = 12, seed: int = 1,
                  start: date = date(2027, 1, 4), policy: Policy | None = None, preventive_share: float = 0.1,
-                 payment_links: bool = True, wal: bool = True, engine_name: str = "simulator",
+                 payment_links: bool = True, journal: str | None = "wal", engine_name: str = "simulator",
                  progress: Callable[[str], None] | None = None) -> None:
         self.url = database_url
         self.customers = customers
@@ -132,7 +84,7 @@ class Simulation:
         self.preventive = int(customers * preventive_share)
         self.recorder = RecordingSender()
         self.links = PaymentLinks() if payment_links else NoLinks()
-        self.wal = wal
+        self.journal = journal  # see engine.database: "wal", "memory" (a scratch file) or None
         self.engine_name = engine_name
         self.progress = progress
         self.events: list[tuple[datetime, int, str, tuple]] = []  # a heap: (moment, seq, what, data)
@@ -155,8 +107,10 @@ class Simulation:
     def setup(self) -> None:
         started = time.perf_counter()
         upgrade(self.url)
+        if self.journal == "memory":
+            engine_for(self.url).dispose()  # the migration's pooled connections: leaving WAL needs the file alone
         engine = Engine(self.url, sender=self.recorder, policy=self.policy, name=self.engine_name,
-                        links=self.links, mark_every=10_000, wal=self.wal, batch_size=SIMULATOR_BATCH)
+                        links=self.links, mark_every=10_000, journal=self.journal, batch_size=SIMULATOR_BATCH)
         self.engine = engine
         clock.set_clock(self.now)
         with engine.session() as session, session.begin():

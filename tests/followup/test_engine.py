@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from bot import clock
+from bot.followup import deciding, ledger, optout
 from bot.followup import engine as engine_module
-from bot.followup import ledger, optout
 from bot.followup.engine import Engine
 from bot.followup.policy import default
 from bot.followup.sending import Delivery, RasaSender, RecordingSender, SendFailed, SendLater
@@ -153,7 +153,7 @@ def test_whatsapp_outside_the_window_only_as_an_approved_template_else_another_c
     assert by_kind["reminder_before"].channel == "whatsapp"
     assert by_kind["reminder_before"].facts["whatsapp_template"] == "followup_reminder"
     # Without an approved template for the response, never free-form: SMS instead.
-    monkeypatch.setattr(engine_module, "whatsapp_templates", lambda: {})
+    monkeypatch.setattr(deciding, "whatsapp_templates", lambda: {})
     run_days(engine_for(db, recorder), date(2027, 6, 11), date(2027, 7, 12))
     july = [r for r in rows(db) if r.facts.get("due_on") == "2027-07-09"]
     assert {r.channel for r in july if r.status == "sent"} == {"sms"}

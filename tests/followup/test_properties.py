@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from bot import clock
 from bot.config import settings as app_settings
+from bot.followup import deciding, optout
 from bot.followup import engine as engine_module
-from bot.followup import optout
 from bot.followup.engine import Engine
 from bot.followup.policy import default
 from bot.followup.sending import RecordingSender
@@ -233,7 +233,7 @@ def test_quiet_hours_pressure_opt_out_and_the_whatsapp_window_always_hold(scenar
     url = fresh(template_database, tmp_path_factory)
     monkeypatch.setenv("BETAALHULP_WEB_SECRET", "followup-tests-secret")
     app_settings.cache_clear()
-    monkeypatch.setattr(engine_module, "whatsapp_templates", lambda: {r: "template" for r in templated})
+    monkeypatch.setattr(deciding, "whatsapp_templates", lambda: {r: "template" for r in templated})
     try:
         recorder, _, _, opt_outs, staff, inbound = run_scenario(url, scenario, POLICY)
         sent = [r for r in rows(url) if r.status == "sent"]

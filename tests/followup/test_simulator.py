@@ -15,7 +15,7 @@ from tests.followup.helpers import add_arrangement, add_customer
 
 
 def test_a_simulated_half_year_pays_misses_opts_out_relapses_and_contacts_early(db):
-    simulation = Simulation(db, customers=120, months=6, seed=4, start=date(2027, 1, 4), wal=False)
+    simulation = Simulation(db, customers=120, months=6, seed=4, start=date(2027, 1, 4), journal=None)
     simulation.setup()
     summary = simulation.run()
     kinds = summary.sent_by_kind
@@ -43,9 +43,9 @@ def test_a_simulated_half_year_pays_misses_opts_out_relapses_and_contacts_early(
 def test_the_same_seed_gives_the_same_year(template_database, tmp_path, monkeypatch):
     monkeypatch.setenv("BETAALHULP_WEB_SECRET", "followup-tests-secret")
     results = []
-    for run in (1, 2):
+    for run, journal in ((1, None), (2, "memory")):  # the scratch journal changes the speed, not the year
         url = f"sqlite:///{tmp_path / f'same-{run}.db'}"
-        simulation = Simulation(url, customers=30, months=2, seed=9, payment_links=False, wal=False)
+        simulation = Simulation(url, customers=30, months=2, seed=9, payment_links=False, journal=journal)
         simulation.setup()
         summary = simulation.run()
         results.append((dict(summary.sent_by_kind), dict(summary.skipped_by_reason), summary.payments))
@@ -65,6 +65,34 @@ def test_command_line_tick_and_simulate(db, tmp_path, capsys):
         assert session.execute(select(FollowUp.status).where(FollowUp.key == line["key"])).scalar_one() == "sent"
     url = f"sqlite:///{tmp_path / 'sim.db'}"
     assert main(["simulate", "--customers", "20", "--months", "1", "--seed", "2", "--database", url,
-                 "--no-payment-links"]) == 0
+                 "--no-payment-links", "--scratch"]) == 0
     out = capsys.readouterr().out
     assert "customers 22 (20 with an arrangement" in out and "0 keys sent twice" in out
+
+
+def test_the_simulator_journals_a_scratch_file_in_memory_and_a_shared_one_in_wal(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from bot.followup.engine import database
+
+    with pytest.raises(ValueError, match="journal must be"):
+        database(f"sqlite:///{tmp_path / 'any.db'}", "truncate")
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x)")
+    with pytest.raises(RuntimeError, match="another connection holds the database"):
+        database(f"sqlite:///{path}", "memory").connect()
+    holder.close()
+    with database(f"sqlite:///{tmp_path / 'alone.db'}", "memory").connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF: thrown away after
+    # A database others read (the demo's): write-ahead log, synced at checkpoints, so a power cut
+    # may lose the last commits but never corrupts it.
+    with database(f"sqlite:///{tmp_path / 'shared.db'}", "wal").connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with database("sqlite://", "wal").connect() as connection:  # in memory: nothing to journal, no complaint
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
