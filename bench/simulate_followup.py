@@ -8,9 +8,10 @@ empty database). Runs the real engine, ledger and database on the injectable clo
 recording channel, and prints the simulator's summary: messages by kind and channel, skipped
 by reason, arrangements completed and broken, relapses, duplicates, and where the time went
 (setting up the customers through ledger.start_arrangement, the ledger's daily close, the
-engine's planning and sending) and the write system calls the run made. By default reminders link to the plan page (no payment row per
-instalment); --payment-links makes a real payment (bot.payments.service.request_payment, key
-instalment:<id>) for every instalment reminded, as the engine does in production.
+engine's planning and sending) and the write system calls the run made. By default reminders
+link to the plan page (no payment row per instalment); --payment-links makes a real payment
+(bot.payments.service.request_payment, key instalment:<id>) for every instalment reminded, as
+the engine does in production.
 """
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     simulation = Simulation(url, customers=args.customers, months=args.months, seed=args.seed,
-                            start=date(2027, 1, 4), payment_links=args.payment_links)
+                            start=date(2027, 1, 4), payment_links=args.payment_links,
+                            journal="wal" if args.database else "memory")  # our own temporary file: scratch
     simulation.setup()
     summary = simulation.run()
     total = time.perf_counter() - started
