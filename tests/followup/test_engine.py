@@ -226,6 +226,37 @@ def test_a_kill_between_send_and_mark_resends_with_the_same_key_once_the_lease_e
             .data["key"] == row.key
 
 
+def test_killed_twice_on_the_same_message_gives_one_copy_per_kill_and_one_mark(db):
+    # The next engine takes the expired message first, so a second kill can land on it again
+    # (what the kill test met once in CI): each kill adds one copy, the database marks it once.
+    customer, loan = add_customer(db, 8, senders=["rest:kill"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:kill", starts_on=date(2027, 6, 1))
+    recorder = RecordingSender()
+
+    class Killed(BaseException):
+        pass
+
+    def die(_delivery):
+        raise Killed
+
+    first = engine_for(db, recorder, after_send=die)
+    run_days(first, date(2027, 6, 1), date(2027, 6, 5), times=((0, 10),))
+    clock.set_clock(lambda: local(date(2027, 6, 7), 7))
+    with pytest.raises(Killed):
+        first.tick(local(date(2027, 6, 7), 7))
+    second = engine_for(db, recorder, after_send=die)
+    with pytest.raises(Killed):
+        second.tick(local(date(2027, 6, 7), 7, 6))
+    survivor = engine_for(db, recorder)
+    assert survivor.tick(local(date(2027, 6, 7), 7, 12)).sent == 1
+    row = next(r for r in rows(db) if r.kind == "reminder_before")
+    assert row.status == "sent" and row.attempts == 3 and row.claimed_by == survivor.name
+    assert [d.key for d in recorder.deliveries] == [row.key] * 3
+    with session_scope(db) as session:
+        contacted = session.execute(select(OutcomeEvent).where(OutcomeEvent.kind == "contacted")).scalars().all()
+    assert [event.data["key"] for event in contacted] == [row.key]
+
+
 def test_two_engines_on_one_database_share_the_work_without_doubles(db):
     recorder = RecordingSender()
     for n in range(30):

@@ -75,18 +75,20 @@ def test_random_kills_lose_nothing_and_double_nothing(db, tmp_path):
         else:
             assert at - want[key] < timedelta(days=1)
     assert sorted(closed) == [START - timedelta(days=1) + timedelta(days=n) for n in range(len(closed))]
-    # The provider's side: every key at least once, at most twice, twice only for a killed engine's
-    # message in flight (one per kill at most).
+    # The provider's side: every key at least once; a copy before the last only from an engine
+    # killed between handing it over and marking it, and at most one such copy per killed engine
+    # (its one message in flight). A key can go out three times: its first engine killed in
+    # flight, the next one reclaiming it first thing after the lease and killed in flight too.
     deliveries = read_recording(recording)
-    counts = Counter(d["key"] for d in deliveries)
-    assert set(counts) == {r.key for r in sent.values()}
-    doubled = {key for key, n in counts.items() if n > 1}
-    assert all(n <= 2 for n in counts.values())
-    first_by = {}
+    by_key: dict[str, list[int]] = {}
     for line in deliveries:
-        first_by.setdefault(line["key"], line["pid"])
-    assert all(first_by[key] in killed_pids for key in doubled)
-    assert len(doubled) <= len(killed_pids)
+        by_key.setdefault(line["key"], []).append(line["pid"])
+    assert set(by_key) == {r.key for r in sent.values()}
+    unmarked = Counter(pid for pids in by_key.values() for pid in pids[:-1])
+    repeated = {key: pids for key, pids in by_key.items() if len(pids) > 1}
+    assert set(unmarked) <= set(killed_pids), (repeated, killed_pids)
+    assert all(n == 1 for n in unmarked.values()), (repeated, killed_pids)
+    doubled = len(repeated)
     print(f"\n{len(want)} messages, {runs} engine runs, {len(killed_pids)} kills, "
-          f"{len(doubled)} sent twice towards the provider (killed between send and mark), 0 doubled in the database")
-    Path(tmp_path / "summary.txt").write_text(f"{len(doubled)}")
+          f"{sum(unmarked.values())} extra copies of {doubled} message(s) towards the provider (killed between send and mark), 0 doubled in the database")
+    Path(tmp_path / "summary.txt").write_text(f"{doubled}")
