@@ -92,12 +92,14 @@ class RasaStandIn:
 def web(database, tmp_path, monkeypatch):
     if not CHROMIUM.exists():
         pytest.fail("no chromium: apt-get install -y chromium (make system-deps)")
-    port = _free_port_in_range()
-    base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("BETAALHULP_WEB_SECRET", SECRET)
-    monkeypatch.setenv("BETAALHULP_PUBLIC_URL", base)
-    settings.cache_clear()
     with RasaStandIn() as rasa:
+        # The web app's port is found only now: the probe lets go of the port it finds, and the
+        # stand-in, binding in the same range, could otherwise take it (CI met this once).
+        port = _free_port_in_range()
+        base = f"http://127.0.0.1:{port}"
+        monkeypatch.setenv("BETAALHULP_PUBLIC_URL", base)
+        settings.cache_clear()
         env = {**os.environ, "BETAALHULP_DATABASE_URL": database, "WEB_PORT": str(port), "WEB_HOST": "127.0.0.1",
                "BETAALHULP_PUBLIC_URL": base, "RASA_URL": rasa.url, "RASA_AUTH_TOKEN": "e2e",
                "BETAALHULP_PAYMENT_PROVIDER": "local", "BETAALHULP_WEB_SECRET": SECRET,
