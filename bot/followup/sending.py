@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import threading
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -88,12 +89,14 @@ class RecordingSender:
         self.keep = keep
         self.deliveries: list[Delivery] = []
         self.count = 0
+        self.keys: Counter[str] = Counter()  # how often each key was handed over, kept or not
         self._lock = threading.Lock()
         self._file = open(self.path, "a", encoding="utf-8") if self.path else None  # noqa: SIM115
 
     def send(self, delivery: Delivery) -> None:
         with self._lock:
             self.count += 1
+            self.keys[delivery.key] += 1
             if self.keep:
                 self.deliveries.append(delivery)
             if self._file is not None:

@@ -2,12 +2,13 @@
 injectable clock, behaviours drawn with the seed."""
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 from sqlalchemy import func, select
 
 from bot.followup.__main__ import main
-from bot.followup.sending import read_recording
+from bot.followup.sending import Delivery, RecordingSender, read_recording
 from bot.followup.simulator import Simulation
 from bot.store.db import session_scope
 from bot.store.models import FollowUp, OutcomeEvent
@@ -25,7 +26,9 @@ def test_a_simulated_half_year_pays_misses_opts_out_relapses_and_contacts_early(
     assert summary.payments > 0 and summary.opt_outs > 0 and summary.relapses > 0
     assert summary.skipped_by_reason["paid_already"] > 0
     assert summary.duplicate_keys_db == 0 and summary.duplicate_keys_sent == 0
-    assert summary.recorded == sum(kinds.values())
+    assert summary.recorded == sum(kinds.values()) == sum(simulation.recorder.keys.values())
+    # The deliveries are counted by key, not kept; the garbage collector is as it was.
+    assert simulation.recorder.deliveries == [] and gc.get_freeze_count() == 0
     with session_scope(db) as session:
         contacted = session.execute(select(func.count()).select_from(OutcomeEvent)
                                     .where(OutcomeEvent.kind == "contacted")).scalar_one()
@@ -96,3 +99,18 @@ def test_the_simulator_journals_a_scratch_file_in_memory_and_a_shared_one_in_wal
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with database("sqlite://", "wal").connect() as connection:  # in memory: nothing to journal, no complaint
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
+
+
+def test_the_recording_channel_counts_every_key_whether_it_keeps_the_deliveries_or_not(tmp_path):
+    def delivery(key: str) -> Delivery:
+        return Delivery(key=key, customer_id=1, kind="success", sender_id="rest:x", output_channel="rest",
+                        response="utter_followup_success", slots={})
+
+    kept, counted = RecordingSender(), RecordingSender(tmp_path / "lines.jsonl", keep=False)
+    for sender in (kept, counted):
+        for key in ("a|rest", "b|rest", "a|rest"):
+            sender.send(delivery(key))
+    assert kept.keys == counted.keys == {"a|rest": 2, "b|rest": 1}
+    assert [d.key for d in kept.deliveries] == ["a|rest", "b|rest", "a|rest"] and counted.deliveries == []
+    counted.close()
+    assert [line["key"] for line in read_recording(tmp_path / "lines.jsonl")] == ["a|rest", "b|rest", "a|rest"]
