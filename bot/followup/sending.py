@@ -88,14 +88,12 @@ class RecordingSender:
         self.path = Path(path) if path else None
         self.keep = keep
         self.deliveries: list[Delivery] = []
-        self.count = 0
         self.keys: Counter[str] = Counter()  # how often each key was handed over, kept or not
         self._lock = threading.Lock()
         self._file = open(self.path, "a", encoding="utf-8") if self.path else None  # noqa: SIM115
 
     def send(self, delivery: Delivery) -> None:
         with self._lock:
-            self.count += 1
             self.keys[delivery.key] += 1
             if self.keep:
                 self.deliveries.append(delivery)
@@ -103,6 +101,11 @@ class RecordingSender:
                 # One write() per line, unbuffered: a SIGKILL after it still leaves the line.
                 line = json.dumps({"pid": os.getpid(), **asdict(delivery)}, default=str) + "\n"
                 os.write(self._file.fileno(), line.encode())
+
+    @property
+    def count(self) -> int:
+        """Deliveries handed over, repeated keys included."""
+        return sum(self.keys.values())
 
     def close(self) -> None:
         if self._file is not None:

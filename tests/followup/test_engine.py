@@ -196,17 +196,24 @@ def test_preventive_contact_once_per_new_signal_at_most_every_thirty_days(db):
     assert preventive[2].facts["days_since_last_contact"] == 30
 
 
-def test_a_kill_between_send_and_mark_resends_with_the_same_key_once_the_lease_expires(db):
+class Killed(BaseException):
+    """Stands for SIGKILL between a send and its mark: nothing after it runs."""
+
+
+def die(_delivery):
+    raise Killed
+
+
+def reminder_for_killing(db) -> None:
+    """One arrangement with one instalment (due Wednesday 9 June 2027), whose reminder before is
+    meant for Sunday the 6th and so goes on Monday the 7th at 07:00."""
     customer, loan = add_customer(db, 8, senders=["rest:kill"])
     add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:kill", starts_on=date(2027, 6, 1))
+
+
+def test_a_kill_between_send_and_mark_resends_with_the_same_key_once_the_lease_expires(db):
+    reminder_for_killing(db)
     recorder = RecordingSender()
-
-    class Killed(BaseException):
-        pass
-
-    def die(_delivery):
-        raise Killed
-
     doomed = engine_for(db, recorder, after_send=die)
     run_days(doomed, date(2027, 6, 1), date(2027, 6, 5), times=((0, 10),))
     clock.set_clock(lambda: local(date(2027, 6, 6), 9))
@@ -229,16 +236,8 @@ def test_a_kill_between_send_and_mark_resends_with_the_same_key_once_the_lease_e
 def test_killed_twice_on_the_same_message_gives_one_copy_per_kill_and_one_mark(db):
     # The next engine takes the expired message first, so a second kill can land on it again
     # (what the kill test met once in CI): each kill adds one copy, the database marks it once.
-    customer, loan = add_customer(db, 8, senders=["rest:kill"])
-    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:kill", starts_on=date(2027, 6, 1))
+    reminder_for_killing(db)
     recorder = RecordingSender()
-
-    class Killed(BaseException):
-        pass
-
-    def die(_delivery):
-        raise Killed
-
     first = engine_for(db, recorder, after_send=die)
     run_days(first, date(2027, 6, 1), date(2027, 6, 5), times=((0, 10),))
     clock.set_clock(lambda: local(date(2027, 6, 7), 7))
