@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.followup import calendar, outreach
 from bot.followup.plan import (
+    INSTALMENT_KINDS,
     Plan,
     each_in,
     instalment_logical,
@@ -119,11 +120,18 @@ _DUE_ON = (select(INSTALMENT.id, INSTALMENT.arrangement_id, INSTALMENT.number, I
 _DUE_ON_OF = _DUE_ON.where(in_list(INSTALMENT.arrangement_id, id_list()))
 
 
-def plan_instalments(plan: Plan, days: list[date], *, arrangement_ids: list[int] | None = None) -> None:
-    """Reminders before and on the due date, and the missed message, meant for one of `days`."""
+REMINDERS = ("reminder_before", "reminder_today")
+
+
+def plan_instalments(plan: Plan, days: list[date], *, kinds: tuple[str, ...] = INSTALMENT_KINDS,
+                     arrangement_ids: list[int] | None = None) -> None:
+    """The instalment messages of `kinds` (reminders before and on the due date, the missed
+    message) meant for one of `days`."""
     policy, session = plan.policy, plan.session
     today = calendar.local_today(plan.now)
     for kind in _offsets(policy):
+        if kind not in kinds:
+            continue
         due_dates = due_dates_for(kind, days, policy)
         if not due_dates:
             continue
@@ -244,14 +252,20 @@ def plan_success(plan: Plan, since: datetime) -> None:
 
 # -- the passes ----------------------------------------------------------------------------------------
 def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, first: bool = False) -> int:
-    """The daily planning, right after the day before `day` was closed: instalment messages meant
-    for `day + plan_days_ahead` (the day that just came into view; on the engine's very first day
-    also the days before it), reassessments, aftercare for arrangements that just ended, and
-    preventive contact."""
+    """The daily planning, right after the day before `day` was closed: reminders meant for
+    `day + plan_days_ahead` (the day that just came into view; on the engine's very first day
+    also the days before it), missed messages meant for `day` itself, reassessments, aftercare
+    and preventive contact.
+
+    A missed message is planned only once the due date it is about is over (its day is at least
+    the day after): most instalments are paid by then, and a row planned ahead would only wait
+    to be skipped (the console would list it as upcoming meanwhile)."""
     lock_planning(session)
     plan = Plan(session, policy, now)
     ahead = policy.plan_days_ahead
-    plan_instalments(plan, [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)])
+    plan_instalments(plan, [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)],
+                     kinds=REMINDERS)
+    plan_instalments(plan, [day], kinds=("missed",))
     plan_reassessment(plan, day)
     outreach.plan_aftercare(plan, day)
     outreach.plan_preventive(plan, day)
@@ -262,12 +276,14 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
 def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangements: list[int],
                 paid_since: datetime) -> int:
     """The planning of every pass: instalment messages of arrangements agreed since the last
-    daily planning (meant for today onwards), and small successes for recent payments."""
+    daily planning (reminders meant for today onwards, missed messages for today), and small
+    successes for recent payments."""
     lock_planning(session)
     plan = Plan(session, policy, now)
     if new_arrangements:
         today = calendar.local_today(now)
         plan_instalments(plan, [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)],
-                         arrangement_ids=new_arrangements)
+                         kinds=REMINDERS, arrangement_ids=new_arrangements)
+        plan_instalments(plan, [today], kinds=("missed",), arrangement_ids=new_arrangements)
     plan_success(plan, paid_since)
     return plan.save()

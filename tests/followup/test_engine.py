@@ -454,3 +454,22 @@ def paying_in_full_skips_waiting_messages(db: str, engine_holds_a_lock: bool = F
     with session_scope(db) as session:
         assert ledger.record_payments(session, [(third, 10_000, the_day_before(dues[2], 9))]) == 1
     assert [(r.status, r.outcome) for r in rows(db) if r.id == reminder.id] == [("skipped", "paid_already")]
+
+
+def test_the_missed_message_is_planned_only_once_its_due_date_is_over(db):
+    customer, loan = add_customer(db, 31, senders=["rest:late"])
+    paid_in_time = add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:late",
+                                   starts_on=date(2027, 6, 1))
+    customer, loan = add_customer(db, 32, senders=["rest:never"])
+    add_arrangement(db, customer, loan, [date(2027, 6, 9)], sender_id="rest:never", starts_on=date(2027, 6, 1))
+    engine = engine_for(db)
+    run_days(engine, date(2027, 6, 1), date(2027, 6, 9))
+    pay(db, paid_in_time, 1, local(date(2027, 6, 9), 18))  # on the due date, in the evening
+    # On the due date the reminders are planned, the missed message not yet.
+    assert not [r for r in rows(db) if r.kind == "missed"]
+    engine.tick(local(date(2027, 6, 10), 0, 10))  # the due date closed: planned now, for the unpaid one only
+    missed = [r for r in rows(db) if r.kind == "missed"]
+    assert [(r.sender_id, r.status, aware(r.not_before)) for r in missed] == [
+        ("rest:never", "pending", local(date(2027, 6, 10), 9))]
+    engine.tick(local(date(2027, 6, 10), 9))
+    assert [k for k, c, _ in sent(db) if c == "rest"].count("missed") == 1
