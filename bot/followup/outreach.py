@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.followup import calendar
@@ -20,39 +20,67 @@ from bot.store.models import Arrangement, Case, FollowUp, Loan, OutcomeEvent, Ri
 ARRANGEMENT = Arrangement.__table__.c
 
 
-def plan_aftercare(plan: Plan, day: date) -> None:
+def plan_aftercare(plan: Plan, day: date, days: list[date]) -> None:
     """A monthly check-in for `months` months after an arrangement ended (completed or broken, as
-    configured): all of them planned when the end is first seen, one per customer per month."""
+    configured), one per customer per month. Aftercare begins on the day its end is first seen
+    (`aftercare_from`); check-in m is meant for that day plus m months and is planned when its day
+    comes into view (one of `days`, as the reminders are): it goes to the address the customer has
+    then, under the policy of then, and the console's upcoming list holds next month's, not a year."""
     if "aftercare" not in plan.policy.kinds:
         return
     policy, session = plan.policy, plan.session
     spec = policy.kind("aftercare")
-    # ended_at is compared coarsely (stored times differ per database); what counts is that no
-    # aftercare row exists yet for the arrangement.
-    since = calendar.start_of_day(day - timedelta(days=4))
-    # The status is checked here rather than in SQL, so SQLite walks the ended_at index (a few
-    # rows a day) and not every arrangement that ever ended.
-    rows = [row for row in session.execute(
-        select(Arrangement.id, Arrangement.customer_id, Arrangement.sender_id, Arrangement.contact_person,
-               Arrangement.status)
-        .where(Arrangement.ended_at >= since)
-        .where(~select(FollowUp.id).where(FollowUp.arrangement_id == Arrangement.id,
-                                          FollowUp.kind == "aftercare").exists()))
-        if row.status in spec["after"]]
+    begin_aftercare(session, day, spec["after"])
+    months = int(spec["months"])
+    months_by_anchor: dict[date, list[tuple[int, date]]] = defaultdict(list)
+    for meant_for in days:
+        for month in range(1, months + 1):
+            for anchor in anchors_for(meant_for, month):
+                months_by_anchor[anchor].append((month, meant_for))
+    rows = [row for row in session.execute(_AFTERCARE_FROM, {"anchors": sorted(months_by_anchor)})
+            if row.status in spec["after"]]
     if not rows:
         return
     plan.existing("aftercare", customer_ids=[r.customer_id for r in rows])
     book = plan.book.ensure([r.customer_id for r in rows], [r.sender_id for r in rows if r.sender_id])
-    months = int(spec["months"])
     for row in rows:
         address = book.planned_address(row.customer_id, row.sender_id, policy)
-        for month in range(1, months + 1):
-            meant_for = add_months(day, month)
+        for month, meant_for in months_by_anchor[row.aftercare_from]:
             plan.add(logical=f"c{row.customer_id}:aftercare:{meant_for:%Y-%m}", kind="aftercare",
                      customer_id=row.customer_id, address=address, moment=calendar.planned_moment(meant_for, policy),
                      facts={"month": month, "of_months": months, "ended_as": row.status,
                             "meant_for": meant_for.isoformat()},
                      slots={"contact_person": row.contact_person}, arrangement_id=row.id)
+
+
+def anchors_for(meant_for: date, month: int) -> list[date]:
+    """The days aftercare may have begun on for check-in `month` to be meant for `meant_for`
+    (several at a month's end: 29, 30 and 31 January all reach 28 February)."""
+    base = add_months(meant_for, -month)
+    return [anchor for anchor in (base + timedelta(days=n) for n in range(4))
+            if add_months(anchor, month) == meant_for]
+
+
+_AFTERCARE_FROM = (select(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person,
+                          ARRANGEMENT.status, ARRANGEMENT.aftercare_from)
+                   .where(ARRANGEMENT.aftercare_from.in_(bindparam("anchors", expanding=True))))
+
+
+def begin_aftercare(session: Session, day: date, after: list[str]) -> None:
+    """Arrangements that ended lately (as `after` lists) begin aftercare on `day`. Those with
+    check-ins already (all planned at once before migration 0012) keep those and get no more."""
+    # ended_at is compared coarsely (stored times differ per database); the status is checked here
+    # rather than in SQL, so SQLite walks the ended_at index (a few rows a day), not every
+    # arrangement that ever ended.
+    since = calendar.start_of_day(day - timedelta(days=4))
+    ended = [row.id for row in session.execute(
+        select(ARRANGEMENT.id, ARRANGEMENT.status)
+        .where(ARRANGEMENT.ended_at >= since, ARRANGEMENT.aftercare_from.is_(None))
+        .where(~select(FollowUp.id).where(FollowUp.arrangement_id == ARRANGEMENT.id,
+                                          FollowUp.kind == "aftercare").exists()))
+        if row.status in after]
+    if ended:
+        session.execute(update(Arrangement.__table__).where(ARRANGEMENT.id.in_(ended)).values(aftercare_from=day))
 
 
 _IN_ARREARS = select(Loan.__table__.c.customer_id).where(in_list(Loan.__table__.c.customer_id, id_list()),

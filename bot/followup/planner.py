@@ -254,8 +254,8 @@ def plan_success(plan: Plan, since: datetime) -> None:
 def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, first: bool = False) -> int:
     """The daily planning, right after the day before `day` was closed: reminders meant for
     `day + plan_days_ahead` (the day that just came into view; on the engine's very first day
-    also the days before it), missed messages meant for `day` itself, reassessments, aftercare
-    and preventive contact.
+    also the days before it), missed messages meant for `day` itself, reassessments, the aftercare
+    check-ins that came into view and preventive contact.
 
     A missed message is planned only once the due date it is about is over (its day is at least
     the day after): most instalments are paid by then, and a row planned ahead would only wait
@@ -263,11 +263,11 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     lock_planning(session)
     plan = Plan(session, policy, now)
     ahead = policy.plan_days_ahead
-    plan_instalments(plan, [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)],
-                     kinds=REMINDERS)
+    in_view = [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)]
+    plan_instalments(plan, in_view, kinds=REMINDERS)
     plan_instalments(plan, [day], kinds=("missed",))
     plan_reassessment(plan, day)
-    outreach.plan_aftercare(plan, day)
+    outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
     outreach.plan_satisfaction(plan, day)
     return plan.save()

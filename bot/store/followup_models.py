@@ -34,6 +34,10 @@ class Arrangement(Base):
     channel = Column(String(32), nullable=True)
     created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
     ended_at = Column(DateTime(timezone=True), index=True)  # index: migration 0008
+    # The day the follow-up engine first saw it ended (when its kind gets aftercare): check-in m is
+    # meant for this day plus m months, each planned as its day comes into view (migration 0012).
+    # A date, not ended_at: that moment is stored differently per database and writer.
+    aftercare_from = Column(Date, nullable=True, index=True)
 
     instalments = relationship("Instalment", back_populates="arrangement", order_by="Instalment.number")
 

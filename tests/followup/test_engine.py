@@ -1,6 +1,7 @@
 """The follow-up engine on a real SQLite database with the recording channel (issue 10 §1-3)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import httpx
@@ -11,8 +12,10 @@ from bot import clock
 from bot.followup import deciding, ledger, optout
 from bot.followup import engine as engine_module
 from bot.followup.engine import Engine
+from bot.followup.outreach import anchors_for
 from bot.followup.policy import default
 from bot.followup.sending import Delivery, RasaSender, RecordingSender, SendFailed, SendLater
+from bot.policy.dates import add_months
 from bot.rasa_api import RasaApi
 from bot.store.db import engine_for as store_engine_for
 from bot.store.db import session_scope
@@ -473,3 +476,61 @@ def test_the_missed_message_is_planned_only_once_its_due_date_is_over(db):
         ("rest:never", "pending", local(date(2027, 6, 10), 9))]
     engine.tick(local(date(2027, 6, 10), 9))
     assert [k for k, c, _ in sent(db) if c == "rest"].count("missed") == 1
+
+
+def test_aftercare_check_ins_are_planned_one_month_at_a_time_as_each_comes_into_view(db):
+    customer, loan = add_customer(db, 33, senders=["rest:after"])
+    arrangement = add_arrangement(db, customer, loan, [date(2027, 6, 8)], sender_id="rest:after",
+                                  starts_on=date(2027, 6, 1))
+    pay(db, arrangement, 1, local(date(2027, 6, 7), 12))
+    policy = POLICY.with_changes(kinds={**POLICY.kinds, "aftercare": replace(
+        POLICY.kind("aftercare"), options={**POLICY.kind("aftercare").options, "months": 3})})
+    engine = engine_for(db, policy=policy)
+    most_pending = 0
+
+    def watch(moment):
+        nonlocal most_pending
+        most_pending = max(most_pending, sum(1 for r in rows(db) if r.kind == "aftercare" and r.status == "pending"))
+
+    run_days(engine, date(2027, 6, 1), date(2027, 10, 20), times=((0, 10), (9, 0)), before=watch)
+    with session_scope(db) as session:
+        began = session.execute(select(Arrangement.aftercare_from)).scalar_one()
+    assert began == date(2027, 6, 9)  # ended with its last instalment (8 June), seen the next morning
+    assert [(k, t) for k, _, t in sent(db) if k == "aftercare"] == [
+        ("aftercare", datetime(2027, 7, 9, 9, 0)), ("aftercare", datetime(2027, 8, 9, 9, 0)),
+        ("aftercare", datetime(2027, 9, 9, 9, 0))]
+    assert most_pending == 1  # never a year of check-ins waiting: the next one only, a day ahead
+    assert [r.facts["month"] for r in rows(db) if r.kind == "aftercare"] == [1, 2, 3]
+
+
+def test_aftercare_planned_all_at_once_before_the_change_is_kept_and_not_planned_again(db):
+    customer, loan = add_customer(db, 34, senders=["rest:old"])
+    arrangement = add_arrangement(db, customer, loan, [date(2027, 6, 8)], sender_id="rest:old",
+                                  starts_on=date(2027, 6, 1))
+    pay(db, arrangement, 1, local(date(2027, 6, 7), 12))
+    engine = engine_for(db)
+    run_days(engine, date(2027, 6, 1), date(2027, 6, 8), times=((0, 10),))
+    with session_scope(db) as session:  # a check-in row as the engine planned them before migration 0012
+        session.add(FollowUp(key="c34:aftercare:2027-07|rest", customer_id=customer, arrangement_id=arrangement,
+                             kind="aftercare", channel="rest", sender_id="rest:old", response="utter_followup_aftercare",
+                             slots={}, rule="R23.aftercare", policy_version="old", facts={"month": 1},
+                             not_before=local(date(2027, 7, 9), 9), status="pending", created_at=local(date(2027, 6, 8), 0)))
+    run_days(engine, date(2027, 6, 9), date(2027, 8, 20), times=((0, 10), (9, 0)))
+    with session_scope(db) as session:
+        assert session.execute(select(Arrangement.aftercare_from)).scalar_one() is None
+    assert [r.key for r in rows(db) if r.kind == "aftercare"] == ["c34:aftercare:2027-07|rest"]
+
+
+@pytest.mark.parametrize(("meant_for", "month", "anchors"), [
+    (date(2027, 7, 9), 1, [date(2027, 6, 9)]),
+    (date(2027, 2, 28), 1, [date(2027, 1, 28), date(2027, 1, 29), date(2027, 1, 30), date(2027, 1, 31)]),
+    (date(2028, 2, 29), 1, [date(2028, 1, 29), date(2028, 1, 30), date(2028, 1, 31)]),
+    (date(2028, 2, 28), 12, [date(2027, 2, 28)]),
+    (date(2028, 2, 29), 12, []),  # 28 February 2027 plus a year is the 28th
+    (date(2027, 3, 30), 1, []),  # no 30 February: 30 January reaches 28 February
+    (date(2027, 12, 30), 3, [date(2027, 9, 30)]),
+    (date(2027, 12, 31), 3, []),
+])
+def test_the_days_aftercare_may_have_begun_on_for_a_check_in(meant_for, month, anchors):
+    assert anchors_for(meant_for, month) == anchors
+    assert all(add_months(anchor, month) == meant_for for anchor in anchors)
