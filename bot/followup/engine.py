@@ -48,7 +48,7 @@ from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.report import TickReport
 from bot.followup.sending import Delivery, Sender, SendFailed, SendLater
-from bot.store.db import core, engine_for
+from bot.store.db import JSON_CODEC, core, engine_for
 from bot.store.idlists import id_list, in_list
 from bot.store.models import (
     Arrangement,
@@ -81,7 +81,7 @@ def database(url: str, journal: str | None = None) -> SqlEngine:
     # Last in, first out: sessions one after another get the same connection, whose page cache
     # stays valid (in WAL mode a connection drops its whole cache when another one wrote).
     engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=2, pool_use_lifo=True,
-                           connect_args={"timeout": 60})
+                           connect_args={"timeout": 60}, **JSON_CODEC)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial

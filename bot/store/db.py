@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot.config import settings
+from bot.store import jsoncodec
+
+# How every engine of ours reads and writes JSON columns (bot/store/jsoncodec.py).
+JSON_CODEC = {"json_serializer": jsoncodec.dumps, "json_deserializer": jsoncodec.loads}
 
 
 @lru_cache(maxsize=8)
@@ -23,10 +27,10 @@ def engine_for(url: str) -> Engine:
         # Last in, first out: a connection that wrote last keeps its page cache (in WAL mode a
         # connection drops its cache when another one wrote).
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_use_lifo=True,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": 30, "check_same_thread": False}, **JSON_CODEC)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, **JSON_CODEC)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

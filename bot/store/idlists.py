@@ -7,13 +7,14 @@ SQLite reads it as a JSON array (`json_each`), PostgreSQL as an array (`= ANY`).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType, TypeDecorator, UserDefinedType
+
+from bot.store import jsoncodec
 
 
 class _ListType(UserDefinedType):
@@ -31,7 +32,7 @@ class IdList(TypeDecorator):
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         items = list(value)
-        return json.dumps(items) if dialect.name == "sqlite" else items
+        return jsoncodec.dumps(items) if dialect.name == "sqlite" else items
 
 
 def id_list(name: str = "ids"):
