@@ -70,12 +70,12 @@ def begin_aftercare(session: Session, day: date, after: list[str]) -> None:
     """Arrangements that ended lately (as `after` lists) begin aftercare on `day`. Those with
     check-ins already (all planned at once before migration 0012) keep those and get no more."""
     # ended_at is compared coarsely (stored times differ per database); the status is checked here
-    # rather than in SQL, so SQLite walks the ended_at index (a few rows a day), not every
-    # arrangement that ever ended.
+    # rather than in SQL, and aftercare_from's index is ruled out, so SQLite walks the ended_at
+    # index (a few rows a day), not every arrangement still running or ever ended.
     since = calendar.start_of_day(day - timedelta(days=4))
     ended = [row.id for row in session.execute(
         select(ARRANGEMENT.id, ARRANGEMENT.status)
-        .where(ARRANGEMENT.ended_at >= since, ARRANGEMENT.aftercare_from.is_(None))
+        .where(ARRANGEMENT.ended_at >= since, unindexed(ARRANGEMENT.aftercare_from).is_(None))
         .where(~select(FollowUp.id).where(FollowUp.arrangement_id == ARRANGEMENT.id,
                                           FollowUp.kind == "aftercare").exists()))
         if row.status in after]

@@ -75,8 +75,8 @@ class FollowUp(Base):
 
     id = Column(Integer, primary_key=True)
     key = Column(String(160), unique=True, nullable=False)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
-    arrangement_id = Column(Integer, nullable=True, index=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)
+    arrangement_id = Column(Integer, nullable=True)
     instalment_id = Column(Integer, nullable=True)
     kind = Column(String(32), nullable=False)
     channel = Column(String(32), nullable=False)
@@ -97,6 +97,11 @@ class FollowUp(Base):
 
 
 Index("ix_follow_ups_due", FollowUp.status, FollowUp.not_before)
+# A customer's or an arrangement's rows of one kind (planning looks up which messages already
+# have a row; migration 0013): by the customer or arrangement alone, SQLite would read every one
+# of their rows to check its kind.
+Index("ix_follow_ups_customer_kind", FollowUp.customer_id, FollowUp.kind)
+Index("ix_follow_ups_arrangement_kind", FollowUp.arrangement_id, FollowUp.kind)
 Index("ix_follow_ups_instalment_kind", FollowUp.instalment_id, FollowUp.kind)  # migration 0008
 # The contact-pressure window (sent moments per customer) read from the index alone; partial, so
 # only marking a row sent writes to it (migration 0010).
