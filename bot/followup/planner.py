@@ -10,6 +10,7 @@ plans in seconds.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
@@ -214,23 +215,27 @@ def plan_success(plan: Plan, since: datetime) -> None:
     # The newest payment per arrangement, taken in Python: with GROUP BY in SQL, SQLite walks every
     # instalment in arrangement order instead of the few paid since (the paid_at index).
     last_paid: dict[int, datetime] = {}
+    paid_lately: Counter[int] = Counter()
     for arrangement_id, paid_at in core(session).execute(_PAID_SINCE, {"since": since}).all():
+        paid_lately[arrangement_id] += 1
         if arrangement_id not in last_paid or paid_at > last_paid[arrangement_id]:
             last_paid[arrangement_id] = paid_at
     if not last_paid:
         return
-    arrangements = list(each_in(session, _NOT_CANCELLED, sorted(last_paid)))
-    if not arrangements:
-        return
-    counts = instalment_counts(session, [a.id for a in arrangements], calendar.local_today(plan.now))
-    # Most payments reach no milestone: only those that do need their rows and addresses looked up.
+    counts = instalment_counts(session, list(last_paid), calendar.local_today(plan.now))
+    # Only a milestone passed by the instalments paid since `since` can be new (the window overlaps
+    # the last pass's: a milestone seen twice has its row already). Most payments pass none, and
+    # need no more look-ups.
     reached_by = {}
-    for arrangement in arrangements:
-        total, paid, _ = counts.get(arrangement.id, (0, 0, 0))
-        reached = [m for m in policy.milestones(total) if m <= paid]
+    for arrangement_id in last_paid:
+        total, paid, _ = counts.get(arrangement_id, (0, 0, 0))
+        before = paid - paid_lately[arrangement_id]
+        reached = [m for m in policy.milestones(total) if before < m <= paid]
         if reached:
-            reached_by[arrangement.id] = reached
-    arrangements = [a for a in arrangements if a.id in reached_by]
+            reached_by[arrangement_id] = reached
+    if not reached_by:
+        return
+    arrangements = list(each_in(session, _NOT_CANCELLED, sorted(reached_by)))
     if not arrangements:
         return
     plan.existing("success", arrangement_ids=[a.id for a in arrangements])

@@ -534,3 +534,24 @@ def test_aftercare_planned_all_at_once_before_the_change_is_kept_and_not_planned
 def test_the_days_aftercare_may_have_begun_on_for_a_check_in(meant_for, month, anchors):
     assert anchors_for(meant_for, month) == anchors
     assert all(add_months(anchor, month) == meant_for for anchor in anchors)
+
+
+def test_small_successes_come_once_per_milestone_passed_even_when_paid_ahead(db):
+    customer, loan = add_customer(db, 35, senders=["rest:steady"])
+    dues = [date(2027, 6, 8), date(2027, 7, 8), date(2027, 8, 9), date(2027, 9, 8), date(2027, 10, 8),
+            date(2027, 11, 8)]
+    arrangement = add_arrangement(db, customer, loan, dues, sender_id="rest:steady", starts_on=date(2027, 6, 1))
+    payments = {local(date(2027, 6, 7), 12): [1], local(date(2027, 7, 7), 12): [2],
+                # the third and fourth at once: half-way (3 of 6) passed on the way, only the count said
+                local(date(2027, 8, 6), 12): [3, 4], local(date(2027, 10, 7), 12): [5],
+                local(date(2027, 11, 5), 12): [6]}
+
+    def customer_pays(moment):
+        for at in [at for at in payments if at <= moment]:
+            for number in payments.pop(at):
+                pay(db, arrangement, number, at)
+
+    run_days(engine_for(db), date(2027, 6, 1), date(2027, 11, 10), before=customer_pays)
+    successes = [r for r in rows(db) if r.kind == "success"]
+    assert [(r.facts["milestone"], r.facts["paid_count"], r.status) for r in successes] == [
+        (3, 4, "sent"), (6, 6, "sent")]
