@@ -31,9 +31,11 @@ from bot.store.models import FollowUp
 F = FollowUp.__table__.c
 LINK_KINDS = ("reminder_before", "reminder_today", "missed")
 
-# The claimed rows of a batch that this engine still holds.
-_CLAIMED = select(FollowUp.__table__).where(in_list(F.id, id_list()), F.status == "sending",
-                                            F.claimed_by == bindparam("me"))
+# The claimed rows of a batch that this engine still holds: the columns a decision, a send, its
+# mark and a message moved to another address need (not the claim's own, nor created_at).
+_CLAIMED = select(F.id, F.key, F.customer_id, F.arrangement_id, F.instalment_id, F.kind, F.channel, F.sender_id,
+                  F.response, F.slots, F.rule, F.policy_version, F.facts, F.not_before, F.attempts).where(
+    in_list(F.id, id_list()), F.status == "sending", F.claimed_by == bindparam("me"))
 # Written for many rows at once: compiled once, without SQLAlchemy's per-row work (bot/store/bulk.py).
 _SKIP = BulkStatement(update(FollowUp.__table__).where(F.id == bindparam("b_id"), F.claimed_by == bindparam("me"))
                       .values(status="skipped", outcome=bindparam("b_outcome"), claim_expires_at=None),
