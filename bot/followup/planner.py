@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from bot.followup import calendar, outreach
 from bot.followup.plan import (
-    INSTALMENT_KINDS,
     Plan,
     each_in,
     instalment_logical,
@@ -124,7 +123,18 @@ _DUE_ON_OF = _DUE_ON.where(in_list(INSTALMENT.arrangement_id, id_list()))
 REMINDERS = ("reminder_before", "reminder_today")
 
 
-def plan_instalments(plan: Plan, days: list[date], *, kinds: tuple[str, ...] = INSTALMENT_KINDS,
+def plan_instalment_messages(plan: Plan, in_view: list[date], today: date, *,
+                             arrangement_ids: list[int] | None = None) -> None:
+    """Reminders meant for the days `in_view`; missed messages meant for `today` only.
+
+    A missed message is planned only once the due date it is about is over (its day is at least
+    the day after): most instalments are paid by then, and a row planned ahead would only wait
+    to be skipped (the console would list it as upcoming meanwhile)."""
+    plan_instalments(plan, in_view, kinds=REMINDERS, arrangement_ids=arrangement_ids)
+    plan_instalments(plan, [today], kinds=("missed",), arrangement_ids=arrangement_ids)
+
+
+def plan_instalments(plan: Plan, days: list[date], *, kinds: tuple[str, ...],
                      arrangement_ids: list[int] | None = None) -> None:
     """The instalment messages of `kinds` (reminders before and on the due date, the missed
     message) meant for one of `days`."""
@@ -260,17 +270,12 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     """The daily planning, right after the day before `day` was closed: reminders meant for
     `day + plan_days_ahead` (the day that just came into view; on the engine's very first day
     also the days before it), missed messages meant for `day` itself, reassessments, the aftercare
-    check-ins that came into view and preventive contact.
-
-    A missed message is planned only once the due date it is about is over (its day is at least
-    the day after): most instalments are paid by then, and a row planned ahead would only wait
-    to be skipped (the console would list it as upcoming meanwhile)."""
+    check-ins that came into view and preventive contact."""
     lock_planning(session)
     plan = Plan(session, policy, now)
     ahead = policy.plan_days_ahead
     in_view = [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)]
-    plan_instalments(plan, in_view, kinds=REMINDERS)
-    plan_instalments(plan, [day], kinds=("missed",))
+    plan_instalment_messages(plan, in_view, day)
     plan_reassessment(plan, day)
     outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
@@ -287,8 +292,7 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
     plan = Plan(session, policy, now)
     if new_arrangements:
         today = calendar.local_today(now)
-        plan_instalments(plan, [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)],
-                         kinds=REMINDERS, arrangement_ids=new_arrangements)
-        plan_instalments(plan, [today], kinds=("missed",), arrangement_ids=new_arrangements)
+        plan_instalment_messages(plan, [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)],
+                                 today, arrangement_ids=new_arrangements)
     plan_success(plan, paid_since)
     return plan.save()
