@@ -44,7 +44,8 @@ demo-followup: seed
 	  --start $$(date -d '12 months ago' +%F) \
 	  --database "$$($(PY) -c 'from bot.config import settings; print(settings().database_url)')"
 
-run: install $(MODEL) seed
+# scripts/run.sh migrates and seeds the demo data itself, so the tests that start it get the same.
+run: install $(MODEL)
 	scripts/run.sh
 
 test: install system-deps $(MODEL)

@@ -141,7 +141,7 @@ def check_trackers(running: setups.Running, sent: dict, is_redacted) -> dict:
     results = []
     for sender, texts in sent.items():
         response = requests.get(f"{running.urls[0]}/conversations/{running.conversation_id(sender)}/tracker",
-                                params={"token": running.token, "include_events": "ALL"}, timeout=120)
+                                params={"include_events": "ALL"}, timeout=120, **running.auth())
         response.raise_for_status()
         results.append(checks.check_conversation(texts, response.json()["events"], is_redacted))
     return checks.total(results)
@@ -185,7 +185,7 @@ def measure_baseline(tmp: Path, conversations: int | None, long: bool) -> tuple[
         rows = measure(running, [1, 10], conversations, baseline_script, False, lambda text: False, "baseline")
         long_result = None
         if long:
-            long_result = longconv.run(running.urls[0], running.token, running.conversation_id, GREETINGS[:3],
+            long_result = longconv.run(running.urls[0], running.auth(), running.conversation_id, GREETINGS[:3],
                                        BASELINE_PROBE, pids=[p.pid for p in running.processes.values()])
             print("baseline long conversation:", json.dumps(long_result), flush=True)
         info["baseline_rss_mb"] = running.peak_rss().get("Rasa server")
@@ -287,7 +287,7 @@ def run_profile(tmp: Path, conversations: int, stamp: str, long_turns: int = 10)
                   f"Turn p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms while profiled.", ""]
         for name in names:
             lines += profile.report(name, texts[name], summary["turns"], level=3) + [""]
-        long = longconv.LongConversation(running.urls[0], running.token, running.conversation_id, LONG_PROBE)
+        long = longconv.LongConversation(running.urls[0], running.auth(), running.conversation_id, LONG_PROBE)
         long.open(script(0)[:3])
         for target in (100, 2500):
             at = long.fill_to(target)
@@ -367,7 +367,7 @@ def main() -> None:
             rows = measure(running, levels, args.conversations, script, True, redacted, setup)
             long_result = None
             if args.long:
-                long_result = longconv.run(running.urls[0], running.token, running.conversation_id, script(0)[:3],
+                long_result = longconv.run(running.urls[0], running.auth(), running.conversation_id, script(0)[:3],
                                            LONG_PROBE, pids=[p.pid for p in running.processes.values()])
                 print("long conversation:", json.dumps(long_result), flush=True)
             rss = running.peak_rss()

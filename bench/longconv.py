@@ -21,9 +21,11 @@ from bench.report import long_ratio
 SKIPPED = {"session_started", "restart", "action_session_start"}
 
 
-def _events(url: str, token: str, conversation_id: str) -> list[dict]:
-    response = requests.get(f"{url}/conversations/{conversation_id}/tracker",
-                            params={"token": token, "include_events": "ALL"}, timeout=120)
+def _events(url: str, auth: dict, conversation_id: str) -> list[dict]:
+    """`auth`: how the set-up wants its secret (bench.setups.Running.auth)."""
+    headers = auth.get("headers", {})
+    response = requests.get(f"{url}/conversations/{conversation_id}/tracker", headers=headers,
+                            params={**auth.get("params", {}), "include_events": "ALL"}, timeout=120)
     response.raise_for_status()
     return response.json()["events"]
 
@@ -56,15 +58,15 @@ def filler(block: list[dict], count: int) -> list[dict]:
 class LongConversation:
     """One conversation grown by appending copies of a real turn's events."""
 
-    def __init__(self, url: str, token: str, conversation_id_of, probe: str, batch: int = 250) -> None:
-        self.url, self.token, self.probe, self.batch = url, token, probe, batch
+    def __init__(self, url: str, auth: dict, conversation_id_of, probe: str, batch: int = 250) -> None:
+        self.url, self.auth, self.probe, self.batch = url, auth, probe, batch
         self.sender = f"bench-long-{uuid.uuid4().hex[:8]}"
         self.conversation_id = conversation_id_of(self.sender)
         self.block: list[dict] = []
         self.append_seconds = 0.0
 
     def events(self) -> list[dict]:
-        return _events(self.url, self.token, self.conversation_id)
+        return _events(self.url, self.auth, self.conversation_id)
 
     def open(self, opener: list[str]) -> int:
         """The opener for real, then the probe once; its events become the filler. Returns the count."""
@@ -79,7 +81,8 @@ class LongConversation:
     def append(self, events: list[dict]) -> None:
         started = time.perf_counter()
         response = requests.post(f"{self.url}/conversations/{self.conversation_id}/tracker/events",
-                                 params={"token": self.token, "include_events": "NONE"}, json=events, timeout=300)
+                                 headers=self.auth.get("headers", {}), json=events, timeout=300,
+                                 params={**self.auth.get("params", {}), "include_events": "NONE"})
         self.append_seconds += time.perf_counter() - started
         response.raise_for_status()
 
@@ -120,7 +123,7 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def run(url: str, token: str, conversation_id_of, opener: list[str], probe: str, levels=(100, 2500),
+def run(url: str, auth: dict, conversation_id_of, opener: list[str], probe: str, levels=(100, 2500),
         turns: int = 7, batch: int = 250, pids: list[int] = ()) -> dict:
     """One conversation per level, filled to that many events; then the probe turn is sent to each
     in turn (short, long, short, long, ...) so that the machine's other load falls on both alike.
@@ -130,7 +133,7 @@ def run(url: str, token: str, conversation_id_of, opener: list[str], probe: str,
     conversations = {}
     result: dict = {"probe": probe, "levels": {}}
     for level in levels:
-        conversation = LongConversation(url, token, conversation_id_of, probe, batch)
+        conversation = LongConversation(url, auth, conversation_id_of, probe, batch)
         conversation.open(opener)
         result["events_per_probe_turn"] = len(conversation.block)
         conversations[level] = (conversation, conversation.fill_to(level))

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import requests
 
+from bot.rasa_api import auth_headers
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 BASELINE = Path(__file__).resolve().parent / "baseline"
@@ -93,6 +95,13 @@ class Running:
     def conversation_id(self, sender: str) -> str:
         return self.conversation_prefix + sender
 
+    def auth(self) -> dict:
+        """How this set-up's HTTP API wants the secret: ours a signed token in the header
+        (bot/ops/rasa_server.py), stock Rasa's `--auth-token` in the URL."""
+        if self.name == "baseline":
+            return {"params": {"token": self.token}}
+        return {"headers": auth_headers(self.token)}
+
     def peak_rss(self) -> dict[str, int]:
         return {name: peak_rss_mb(p.pid) for name, p in self.processes.items() if p.poll() is None}
 
@@ -119,15 +128,16 @@ def _popen(command: list[str], env: dict, log: Path, cwd: Path = ROOT) -> subpro
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _rasa_ready(url: str, token: str):
-    return lambda: requests.get(f"{url}/status", params={"token": token}, timeout=2).json().get("model_file")
+def _rasa_ready(url: str, running: Running):
+    return lambda: requests.get(f"{url}/status", timeout=2, **running.auth()).json().get("model_file")
 
 
 def _start_rasa(running: Running, name: str, port: int, env: dict, logs: Path, endpoints: str, model: Path) -> None:
+    # Our launcher, as scripts/run.sh starts Rasa: the API secret from the environment.
     running.processes[name] = _popen(
-        [VENV_BIN / "rasa", "run", "--enable-api", "--auth-token", running.token, "--interface", "127.0.0.1",
+        [VENV_BIN / "python", "-m", "bot.ops.rasa_server", "run", "--enable-api", "--interface", "127.0.0.1",
          "--port", str(port), "--model", model, "--endpoints", endpoints, "--credentials", "credentials.yml",
-         "--logging-config-file", "logging.yml"], env, logs / f"{name}.log")
+         "--logging-config-file", "logging.yml"], {**env, "RASA_AUTH_TOKEN": running.token}, logs / f"{name}.log")
     running.urls.append(f"http://127.0.0.1:{port}")
 
 
@@ -147,8 +157,9 @@ def start_embedded(tmp: Path, rasa_pythonpath: str | None = None) -> Running:
     running = Running("embedded", [], stack.token)
     started = time.monotonic()
     try:
+        stack.env["BETAALHULP_ACTION_SECRET"] = stack.token  # endpoints.yml sends it; the action server wants it
         running.processes["action server"] = _popen(
-            [VENV_BIN / "python", "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions),
+            [VENV_BIN / "python", "-m", "bot.ops.action_server", "--actions", "actions", "--port", str(actions),
              "--logging-config_file", "logging.yml"], {**stack.env, "SANIC_HOST": "127.0.0.1"},
             stack.logs / "actions.log")
         # BENCH_ENDPOINTS: another endpoints file for an A/B run (e.g. another tracker store)
@@ -159,7 +170,7 @@ def start_embedded(tmp: Path, rasa_pythonpath: str | None = None) -> Running:
                     os.environ.get("BENCH_ENDPOINTS", "endpoints.yml"), MODEL)
         wait_until(lambda: requests.get(f"http://127.0.0.1:{actions}/health", timeout=2).ok, 90, "action server",
                    running.processes["action server"])
-        wait_until(_rasa_ready(running.urls[0], running.token), 300, "Rasa server", running.processes["Rasa server"])
+        wait_until(_rasa_ready(running.urls[0], running), 300, "Rasa server", running.processes["Rasa server"])
     except BaseException:
         running.stop()
         raise
@@ -233,7 +244,7 @@ def start_scaled(tmp: Path, workers: int = 2) -> Running:
         wait_until(lambda: requests.get(f"http://127.0.0.1:{actions}/health", timeout=2).ok, 90, "action server",
                    running.processes["action server"])
         for n, url in enumerate(running.urls):
-            wait_until(_rasa_ready(url, running.token), 300, f"Rasa server #{n + 1}",
+            wait_until(_rasa_ready(url, running), 300, f"Rasa server #{n + 1}",
                        running.processes[f"Rasa server #{n + 1}"])
     except BaseException:
         running.stop()
@@ -279,7 +290,7 @@ def start_baseline(tmp: Path) -> Running:
              "--port", str(port), "--model", BASELINE_MODEL, "--credentials", "credentials.yml"],
             env, tmp / "baseline.log", cwd=BASELINE)
         running.urls.append(f"http://127.0.0.1:{port}")
-        wait_until(_rasa_ready(running.urls[0], running.token), 300, "baseline Rasa server",
+        wait_until(_rasa_ready(running.urls[0], running), 300, "baseline Rasa server",
                    running.processes["Rasa server"])
     except BaseException:
         running.stop()

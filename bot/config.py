@@ -23,6 +23,15 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes", "on") if raw else default
 
 
+def secret_from_env(name: str) -> str | None:
+    """A secret from the environment, or from the file named by NAME_FILE (a mounted secret,
+    mode 0600): never from the repository or a command line."""
+    value = os.environ.get(name)
+    if not value and os.environ.get(f"{name}_FILE"):
+        value = Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -67,7 +76,7 @@ def settings() -> Settings:
         database_url=os.environ.get("BETAALHULP_DATABASE_URL") or default_database_url(data_dir),
         data_dir=data_dir,
         rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
-        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN") or None,
+        rasa_auth_token=secret_from_env("RASA_AUTH_TOKEN"),
         rasa_port=rasa_port,
         actions_port=_int("ACTIONS_PORT", 5055),
         web_port=_int("WEB_PORT", 8080),

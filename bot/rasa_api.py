@@ -5,14 +5,31 @@ message reaches the customer through the channel they used last (DESIGN: one pat
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jwt
 
 from bot.config import settings
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# A signed token lives this long: long enough for one request, too short to be worth stealing.
+TOKEN_SECONDS = 300
+
+
+def bearer_token(secret: str, now: float | None = None) -> str:
+    """A short-lived JWT signed with the shared secret, which Rasa checks (bot/ops/rasa_server.py).
+
+    The secret itself never travels: not in a URL (proxies log those), not in a header."""
+    issued = int(time.time() if now is None else now)
+    claims = {"user": {"username": "betaalhulp", "role": "admin"}, "iat": issued, "exp": issued + TOKEN_SECONDS}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def auth_headers(secret: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bearer_token(secret)}"} if secret else {}
 
 
 class RasaUnavailable(RuntimeError):
@@ -27,9 +44,6 @@ class RasaApi:
         self.token = token if token is not None else config.rasa_auth_token
         self._transport = transport
 
-    def _params(self, **extra: Any) -> dict[str, Any]:
-        return {**({"token": self.token} if self.token else {}), **extra}
-
     def _url(self, sender_id: str, path: str) -> str:
         # Rasa (Sanic) does not decode %3A in the path: "rest:anna" must travel as it is, or the
         # events land in a new conversation called "rest%3Aanna".
@@ -38,7 +52,7 @@ class RasaApi:
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT, transport=self._transport) as client:
-                response = await client.request(method, url, **kwargs)
+                response = await client.request(method, url, headers=auth_headers(self.token), **kwargs)
         except httpx.HTTPError as error:
             raise RasaUnavailable(type(error).__name__) from error
         if response.status_code >= 500:
@@ -47,11 +61,11 @@ class RasaApi:
         return response.json() if response.content else None
 
     async def tracker(self, sender_id: str) -> dict:
-        return await self._request("GET", self._url(sender_id, "tracker"), params=self._params())
+        return await self._request("GET", self._url(sender_id, "tracker"))
 
     async def append_events(self, sender_id: str, events: list[dict], *, to_customer: bool = True) -> dict:
         """Appends events; a `bot` event is also sent out on the customer's latest channel."""
-        params = self._params(**({"output_channel": "latest", "execute_side_effects": "true"} if to_customer else {}))
+        params = {"output_channel": "latest", "execute_side_effects": "true"} if to_customer else {}
         return await self._request("POST", self._url(sender_id, "tracker/events"), params=params, json=events)
 
     async def send_text(self, sender_id: str, text: str, metadata: dict | None = None) -> dict:
@@ -66,7 +80,7 @@ class RasaApi:
             await self.append_events(sender_id, [{"event": "slot", "name": k, "value": v} for k, v in slots.items()],
                                      to_customer=False)
         result = await self._request("POST", self._url(sender_id, "execute"),
-                                     params=self._params(output_channel=output_channel), json={"name": response})
+                                     params={"output_channel": output_channel}, json={"name": response})
         # Rasa's /execute leaves the bot "mid-turn": without this, the customer's answer follows
         # the response instead of a listen, and no rule about that answer can match.
         await self.append_events(sender_id, [{"event": "action", "name": "action_listen"}], to_customer=False)
@@ -80,5 +94,16 @@ class RasaApi:
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict | None = None) -> dict:
         return await self._request("POST", self._url(sender_id, "trigger_intent"),
-                                   params=self._params(output_channel="latest"),
+                                   params={"output_channel": "latest"},
                                    json={"name": intent, "entities": entities or {}})
+
+
+if __name__ == "__main__":
+    # `python -m bot.rasa_api`: a 5-minute bearer token for curl against Rasa's HTTP API, made from
+    # RASA_AUTH_TOKEN in the environment (set it yourself before `make run` to use the API by hand).
+    import sys
+
+    secret = settings().rasa_auth_token
+    if not secret:
+        sys.exit("RASA_AUTH_TOKEN is not set")
+    print(bearer_token(secret))

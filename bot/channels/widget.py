@@ -24,7 +24,8 @@ Here every request is plain HTTP, and the conversation itself lives in Rasa's tr
 - Requests are CORS "simple requests" (POST with a text/plain JSON body, no custom headers), so
   browsers send no preflight and the token never sits in a URL or a log. Allowed origins:
   `BETAALHULP_WIDGET_ORIGINS` (space or comma separated), by default the web app's public URL
-  (`BETAALHULP_PUBLIC_URL`) and `RASA_CORS_ORIGINS`. A browser request from another origin: 403.
+  (`BETAALHULP_PUBLIC_URL`). A browser request from another origin: 403. This channel is the only
+  place that sets `Access-Control-Allow-Origin` (scripts/run.sh gives Rasa no `--cors`).
 - As on every channel of ours: slash syntax is neutralised, `guarded_turn` never leaves the
   customer in silence, bodies are limited, malformed input gets a 4xx with a reason, and nothing
   the customer wrote is logged.
@@ -164,6 +165,9 @@ class WidgetOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text})
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
+
+
 def _csv(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         items: Iterable[str] = (str(v) for v in value)
@@ -173,12 +177,16 @@ def _csv(value: Any) -> list[str]:
 
 
 def default_origins() -> list[str]:
+    """BETAALHULP_WIDGET_ORIGINS, else the web app's own origin (the demo page), with both
+    spellings of a loopback host so http://127.0.0.1:8080 works as well as http://localhost:8080."""
     origins = _csv(os.environ.get("BETAALHULP_WIDGET_ORIGINS"))
     if origins:
         return origins
     public = urlsplit(os.environ.get("BETAALHULP_PUBLIC_URL", "http://localhost:8080"))
-    origins = [f"{public.scheme}://{public.netloc}"] + _csv(os.environ.get("RASA_CORS_ORIGINS"))
-    origins += ["http://localhost:8080", "http://127.0.0.1:8080"] if not os.environ.get("RASA_CORS_ORIGINS") else []
+    origins = [f"{public.scheme}://{public.netloc}"]
+    if public.hostname in LOOPBACK_NAMES:
+        port = f":{public.port}" if public.port else ""
+        origins += [f"{public.scheme}://{name}{port}" for name in LOOPBACK_NAMES]
     return list(dict.fromkeys(origins))
 
 

@@ -4,9 +4,7 @@ Telegram's APIs. One Rasa server for both tests: the machine has two cores."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,11 +13,10 @@ from twilio.request_validator import RequestValidator
 
 from bot import clock
 from bot.channels.twilio import load_templates
-from bot.config import default_database_url
 from bot.store.db import session_scope
 from bot.store.models import ChannelSender
 from tests.channels.conftest import StandIn
-from tests.e2e.servers import MODEL, ROOT, VENV_BIN, make_stack
+from tests.e2e.servers import MODEL, make_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,18 +32,15 @@ def world(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it for you)")
     twilio_api, telegram_api = StandIn("twilio").start(), StandIn("telegram").start()
-    stack = make_stack(tmp_path_factory.mktemp("e2e-channels"))
-    stack.env.update({
+    # scripts/run.sh mounts credentials.channels.yml because the channels' secrets are set.
+    stack = make_stack(tmp_path_factory.mktemp("e2e-channels"), **{
         "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_SMS_FROM": "+3197010250000",
         "TWILIO_PUBLIC_URL": PUBLIC, "TWILIO_API_BASE_URL": twilio_api.url,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": f"{telegram_api.url}/bot"})
-    subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
-                   capture_output=True)
     try:
-        stack.start_actions()
-        stack.start_rasa(credentials="credentials.channels.yml")
+        stack.start()
         yield stack, twilio_api, telegram_api
     finally:
         stack.stop()
@@ -98,24 +92,21 @@ def test_whatsapp_verification_by_phone_and_birth_date(world):
 
     # a staff reply pushed through Rasa's HTTP API reaches WhatsApp (inside the 24-hour window)
     start = len(twilio_api.requests)
-    pushed = requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-                           params={"token": stack.token, "output_channel": "latest", "execute_side_effects": "true"},
-                           json=[{"event": "bot", "text": "Hallo, met Anja van de klantenservice."}], timeout=60)
+    pushed = stack.push(sender, "Hallo, met Anja van de klantenservice.")
     assert pushed.status_code == 200
     assert bodies(twilio_api, start) == "Hallo, met Anja van de klantenservice."
 
     # 25 hours later (the stored last message moved back): the payment confirmation, pushed the way
     # bot/payments/notify.py does it, goes as its approved template and Rasa answers 200, not 500
-    database = default_database_url(Path(stack.env["BETAALHULP_DATA_DIR"]))
-    with session_scope(database) as session:
+    with session_scope(stack.database_url) as session:
         session.execute(update(ChannelSender).where(ChannelSender.sender_id == sender)
                         .values(last_inbound_at=clock.utcnow() - timedelta(hours=25)))
     start = len(twilio_api.requests)
-    params = {"token": stack.token}
-    assert requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events", params=params, timeout=60,
+    assert requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events", headers=stack.api_headers(), timeout=60,
                          json=[{"event": "slot", "name": "payment_amount", "value": "€ 210"}]).status_code == 200
     executed = requests.post(f"{stack.rasa_url}/conversations/{sender}/execute", timeout=60,
-                             params={**params, "output_channel": "latest"}, json={"name": "utter_payment_received"})
+                             headers=stack.api_headers(), params={"output_channel": "latest"},
+                             json={"name": "utter_payment_received"})
     assert executed.status_code == 200
     [template] = twilio_api.requests[start:]
     assert template.field("ContentSid") == load_templates()["payment_confirmed"].content_sid
@@ -150,9 +141,7 @@ def test_telegram_verification_by_customer_number_and_a_push(world):
     assert len([e for e in stack.tracker(sender)["events"] if e["event"] == "user"]) == 3
 
     start = len(telegram_api.requests)
-    pushed = requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-                           params={"token": stack.token, "output_channel": "latest", "execute_side_effects": "true"},
-                           json=[{"event": "bot", "text": "Je betaling is binnen. Dank je wel!"}], timeout=60)
+    pushed = stack.push(sender, "Je betaling is binnen. Dank je wel!")
     assert pushed.status_code == 200
     [sent] = telegram_api.requests[start:]
     assert sent.method == "sendMessage" and sent.field("text") == "Je betaling is binnen. Dank je wel!"

@@ -154,11 +154,16 @@ def test_the_secret_and_session_length_come_from_the_environment(monkeypatch):
     assert channel.allowed_origins == {"https://www.lener.nl", "https://lener.nl"}
 
 
-def test_default_origins_are_the_web_apps_public_url_and_rasas_cors(monkeypatch):
+def test_default_origins_are_the_web_apps_public_url(monkeypatch):
     monkeypatch.delenv("BETAALHULP_WIDGET_ORIGINS", raising=False)
     monkeypatch.setenv("BETAALHULP_PUBLIC_URL", "https://hulp.lener.nl/base")
-    monkeypatch.setenv("RASA_CORS_ORIGINS", "https://www.lener.nl")
-    assert widget_module.default_origins() == ["https://hulp.lener.nl", "https://www.lener.nl"]
+    assert widget_module.default_origins() == ["https://hulp.lener.nl"]
+
+
+def test_a_loopback_public_url_allows_both_spellings_of_the_host_on_its_own_port(monkeypatch):
+    monkeypatch.delenv("BETAALHULP_WIDGET_ORIGINS", raising=False)
+    monkeypatch.setenv("BETAALHULP_PUBLIC_URL", "http://localhost:8180")
+    assert widget_module.default_origins() == ["http://localhost:8180", "http://127.0.0.1:8180"]
 
 
 def test_rate_limit_counts_per_key_in_a_sliding_window():

@@ -9,6 +9,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
+import jwt
+
+from tests.rasa_auth import signed_by
+
 TOKEN = "fake-rasa-token"
 
 
@@ -92,7 +96,10 @@ class FakeRasa:
                 fake.requests.append({"method": method, "path": url.path, "query": query, "body": body})
                 if fake.down:
                     return self._answer(503)
-                if query.get("token") != [TOKEN]:
+                # As Rasa's JWT check (bot/ops/rasa_server.py): a token signed with the secret, in the header.
+                try:
+                    signed_by(self.headers.get("Authorization", ""), TOKEN)
+                except (AssertionError, jwt.PyJWTError):
                     return self._answer(401, {"status": "failure", "reason": "NotAuthenticated"})
                 parts = url.path.strip("/").split("/")
                 if len(parts) < 3 or parts[0] != "conversations":

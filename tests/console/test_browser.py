@@ -2,47 +2,29 @@
 Rasa server and action server: handover, queue, summary, reply, live message, hand back."""
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-import requests
 
-from tests.e2e.servers import MODEL, ROOT, VENV_BIN, free_port, make_stack, wait_until
+from tests.browser import launch, require_chromium
+from tests.e2e.servers import MODEL, ROOT, started_stack
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-AGENT_PASSWORD = f"agent-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
+    """The product as `make run` starts it (scripts/run.sh), with a staff account made by the real
+    command staff use; a stack of its own, so the queue holds only this test's case."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train`")
-    if not CHROMIUM.exists():
-        pytest.fail("no chromium: apt-get install -y chromium")
-    stack = make_stack(tmp_path_factory.mktemp("console-e2e"))
-    python = str(VENV_BIN / "python")
-    subprocess.run([python, "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True, capture_output=True)
-    # The real command staff use; the password comes from the environment, never the repo.
-    subprocess.run([python, "-m", "bot.console", "create-user", "agent", "--role", "agent", "--name", "Anouk"],
-                   cwd=ROOT, env={**stack.env, "BETAALHULP_NEW_USER_PASSWORD": AGENT_PASSWORD}, check=True,
-                   capture_output=True)
-    console_port = free_port()
-    env = {**stack.env, "RASA_URL": stack.rasa_url, "RASA_AUTH_TOKEN": stack.token}
-    log = open(stack.logs / "console.log", "ab")
+    require_chromium()
+    stack = started_stack(tmp_path_factory.mktemp("console-e2e"))
     try:
-        stack.start_actions()
-        stack.start_rasa()
-        stack.processes.append(subprocess.Popen([python, "-m", "bot.console", "serve", "--port", str(console_port)],
-                                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True))
-        console = f"http://127.0.0.1:{console_port}"
-        wait_until(lambda: requests.get(f"{console}/login", timeout=2).ok, 30, "console")
-        yield stack, console
+        stack.extra["agent_password"] = stack.seed_user("anouk", "agent", "Anouk")
+        yield stack, stack.console_url
     finally:
         stack.stop()
 
@@ -62,16 +44,13 @@ def test_an_agent_takes_over_replies_live_and_hands_back(running):
     assert stack.tracker(sender)["paused"] is True
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{console}/cases/1")
             expect(page).to_have_url(f"{console}/login")  # no session: to the login first
-            page.fill("input[name=username]", "agent")
-            page.fill("input[name=password]", AGENT_PASSWORD)
+            page.fill("input[name=username]", "anouk")
+            page.fill("input[name=password]", stack.extra["agent_password"])
             page.click("button[type=submit]")
             expect(page).to_have_url(f"{console}/queue")
             row = page.locator("table.queue tbody tr").first

@@ -7,6 +7,7 @@ from tests.e2e.servers import MODEL, started_stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
+    """The product as `make run` starts it (scripts/run.sh), shared by the end-to-end tests."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it for you)")
     stack = started_stack(tmp_path_factory.mktemp("e2e"))

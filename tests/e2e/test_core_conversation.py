@@ -85,7 +85,7 @@ def test_children_are_asked_only_for_a_family(stack, sender):
 def add_customer(stack, number: str, name: str = "Lotte Test", born: str = "1990-05-05") -> None:
     """A customer of this test alone: the lockout it causes must not touch the demo customers."""
     from sqlalchemy import create_engine, text
-    engine = create_engine(f"sqlite:///{stack.env['BETAALHULP_DATA_DIR']}/betaalhulp.db")
+    engine = create_engine(stack.database_url)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO customers (customer_number, full_name, birth_date, phone, created_at) "
                                 "VALUES (:n, :name, :born, NULL, '2026-01-01 00:00:00.000000')"),

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 def database(stack) -> str:
-    return f"sqlite:///{stack.env['BETAALHULP_DATA_DIR']}/betaalhulp.db"
+    return stack.database_url
 
 
 def events_of(stack, sender: str) -> list[tuple[str, str | None, int | None]]:

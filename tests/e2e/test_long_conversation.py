@@ -3,12 +3,11 @@ Rasa server and action server, a window of 60 events so a few dozen turns cross 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import uuid
 
 import pytest
 
-from tests.e2e.servers import MODEL, ROOT, VENV_BIN, make_stack
+from tests.e2e.servers import MODEL, started_stack
 from tests.e2e.test_core_conversation import answer_control_questions, texts, verify
 
 pytestmark = pytest.mark.e2e
@@ -20,19 +19,15 @@ QUESTION = "komt dit bij het bkr?"
 def long_stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it for you)")
-    stack = make_stack(tmp_path_factory.mktemp("long"))
-    stack.env.update(BETAALHULP_TRACKER_WINDOW="60", BETAALHULP_MAX_MESSAGES_PER_MINUTE="1000")
-    subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
-                   capture_output=True)
-    stack.start_actions()
-    stack.start_rasa()
+    stack = started_stack(tmp_path_factory.mktemp("long"), BETAALHULP_TRACKER_WINDOW="60",
+                          BETAALHULP_MAX_MESSAGES_PER_MINUTE="1000")
     yield stack
     stack.stop()
 
 
 def _checkpoints(stack, sender: str) -> list[tuple[int, int]]:
     """(length, events stored after it) of each checkpoint of the conversation."""
-    with sqlite3.connect(stack.env["BETAALHULP_TRACKER_DB"]) as connection:
+    with sqlite3.connect(stack.tracker_db) as connection:
         return connection.execute(
             "SELECT c.length, (SELECT count(*) FROM events e WHERE e.sender_id = c.sender_id "
             "AND e.id > c.last_event_id) FROM tracker_checkpoints c WHERE c.sender_id = ?",

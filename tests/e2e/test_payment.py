@@ -8,21 +8,20 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.e2e.servers import decode_qr, wait_until, with_web
+from tests.e2e.servers import decode_qr, wait_until
 from tests.e2e.test_core_conversation import texts, verify
 
 
 @pytest.fixture(scope="module")
 def web(stack):
-    return with_web(stack)
-
+    return stack  # scripts/run.sh starts the customer web app with everything else
 
 
 @pytest.fixture
 def sanne_restored(web):
     """Sanne's arrears come back after this test: the other tests on this stack talk to her too."""
     yield
-    engine = create_engine(f"sqlite:///{web.env['BETAALHULP_DATA_DIR']}/betaalhulp.db")
+    engine = create_engine(web.database_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE loans SET arrears_cents = 21000, terms_behind = 1 "
                                 "WHERE reference = 'PE-100001'"))
@@ -51,7 +50,7 @@ def test_sanne_pays_from_the_chat_and_hears_it(web, sender, sanne_restored):
                          cookies=page.cookies)
     assert done.ok
 
-    database = create_engine(f"sqlite:///{stack.env['BETAALHULP_DATA_DIR']}/betaalhulp.db")
+    database = create_engine(stack.database_url)
 
     def paid() -> bool:
         with database.connect() as connection:

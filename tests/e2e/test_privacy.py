@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -43,8 +42,8 @@ def test_export_then_erase_leaves_nothing_of_the_customer(stack, sender):
     counts = json.loads(erased.stdout)
     assert counts["customers"] == 1 and counts["conversation_events"] > 5
 
-    database = create_engine(f"sqlite:///{Path(stack.env['BETAALHULP_DATA_DIR']) / 'betaalhulp.db'}")
-    tracker = create_engine(f"sqlite:///{stack.env['BETAALHULP_TRACKER_DB']}")
+    database = create_engine(stack.database_url)
+    tracker = create_engine(f"sqlite:///{stack.tracker_db}")
     with database.connect() as connection:
         for table in ("customers", "loans", "cases", "payments", "verification_failures"):
             rows = connection.execute(text(f"SELECT * FROM {table}")).all()
@@ -64,7 +63,7 @@ def test_the_birth_date_is_never_stored(stack, sender):
     assert tracker["slots"]["birth_date"] is None and tracker["slots"]["customer_number"] is None
     assert tracker["slots"]["verified"] is True
     assert not any(date in json.dumps(tracker["events"]) for date in ("12-04-1988", "12 april 1988"))
-    raw = create_engine(f"sqlite:///{stack.env['BETAALHULP_TRACKER_DB']}")
+    raw = create_engine(f"sqlite:///{stack.tracker_db}")
     with raw.connect() as connection:
         stored = connection.execute(text("SELECT data FROM events WHERE sender_id = :s"),
                                     {"s": stack.conversation_id(sender)}).scalars().all()
@@ -75,7 +74,7 @@ def test_the_birth_date_is_never_stored(stack, sender):
 def test_server_logs_hold_no_personal_data(stack, sender):
     verify(stack, sender, "100002", "03-11-1979")
     stack.say(sender, "ik heb een brief gehad over € 750 en mijn iban is NL91ABNA0417164300")
-    logs = "\n".join(path.read_text(errors="replace") for path in stack.logs.glob("*.log"))
+    logs = stack.log_file.read_text(errors="replace")  # every process's output, as `make run` shows it
     hits = [item for item in DEMO_PERSONAL_DATA if item in logs]
     assert hits == []
     assert not re.search(r"\b1000\d\d\b", logs)

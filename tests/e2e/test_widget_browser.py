@@ -4,26 +4,21 @@ conversation to a payment link and a QR code by clicking the buttons, a reload t
 conversation, and a push through Rasa's HTTP API that reaches the open widget."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.e2e.servers import ROOT, decode_qr, with_web
+from tests.browser import launch, require_chromium
+from tests.e2e.servers import ROOT, decode_qr
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
 def web(stack):
-    if not CHROMIUM.exists():
-        pytest.fail("no chromium: apt-get install -y chromium (make system-deps)")
-    return with_web(stack)
+    require_chromium()
+    return stack  # scripts/run.sh starts the customer web app with everything else
 
 
 
@@ -32,7 +27,7 @@ def test_a_customer_chats_to_a_payment_link_and_qr_code_and_keeps_it_after_a_rel
 
     stack = web
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[str] = []
@@ -92,11 +87,7 @@ def test_a_customer_chats_to_a_payment_link_and_qr_code_and_keeps_it_after_a_rel
             expect(log.locator(".bh-msg-user").filter(has_text="Betaallink (iDEAL)")).to_have_count(1)
 
             # A push from outside the conversation (a staff reply through Rasa's HTTP API) reaches the open widget.
-            pushed = requests.post(
-                f"{stack.rasa_url}/conversations/{conversation_id(page)}/tracker/events",
-                params={"token": stack.token, "output_channel": "latest", "execute_side_effects": "true"},
-                json=[{"event": "bot", "text": "Hoi, ik ben Anouk van het klantcontact. Ik kijk even mee."}],
-                timeout=30)
+            pushed = stack.push(conversation_id(page), "Hoi, ik ben Anouk van het klantcontact. Ik kijk even mee.")
             assert pushed.ok, pushed.text
             expect(log).to_contain_text("Ik kijk even mee.", timeout=10_000)
 

@@ -21,10 +21,10 @@ from bot.console.users import add_user
 from bot.outcomes.synthetic import EventLog
 from bot.store.db import engine_for, session_scope
 from bot.store.migrate import upgrade
+from tests.browser import launch, require_chromium
 from tests.e2e.servers import wait_until
 from tests.outcomes import seeded
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORDS = {"boss": f"supervisor-{uuid.uuid4().hex}", "anouk": f"agent-{uuid.uuid4().hex}"}
@@ -44,8 +44,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.fail("no chromium: apt-get install -y chromium")
+    require_chromium()
     folder = tmp_path_factory.mktemp("outcomes-browser")
     url = f"sqlite:///{folder / 'betaalhulp.db'}"
     previous = os.environ.get("BETAALHULP_DATABASE_URL")
@@ -97,10 +96,7 @@ def _handovers(log: EventLog) -> None:
 
 
 def _browser(playwright):
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run"])
+    return launch(playwright)
 
 
 def _login(page, base: str, username: str) -> None:

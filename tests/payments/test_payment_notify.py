@@ -14,6 +14,7 @@ from bot.store.db import session_scope
 from bot.store.models import Payment
 from tests.payments.conftest import payment_row
 from tests.payments.http_server import RecordingServer, closed_port_url
+from tests.rasa_auth import signed_by
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -36,7 +37,9 @@ def test_paid_is_told_once_through_rasa(database, sanne, local, rasa_server):
     assert events.json() == [{"event": "slot", "name": "payment_amount", "value": "€ 210"}]
     assert execute.path == "/conversations/whatsapp:+31612345001/execute"
     assert execute.json() == {"name": "utter_payment_received"}
-    assert execute.query == {"token": ["secret-token"], "output_channel": ["latest"]}
+    # The secret never travels in the URL: a short-lived token signed with it, in the header.
+    assert execute.query == {"output_channel": ["latest"]}
+    assert signed_by(execute.headers["authorization"], "secret-token")["user"]["role"] == "admin"
     # then the bot listens, so rules about the customer's answer can match
     assert listen.json() == [{"event": "action", "name": "action_listen"}]
     assert payment_row(database, public_id).customer_notified_at is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import requests
 
+from bot.rasa_api import auth_headers
 from tests.e2e.servers import MODEL, ROOT, VENV_BIN, free_port, wait_until
 
 TOKEN = "scale-test-token"
@@ -58,7 +59,7 @@ class Cluster:
     def launch_rasa(self, port: int | None = None) -> int:
         port = port or free_port()
         self.rasa[port] = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN, "--interface", "127.0.0.1",
+            [str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run", "--enable-api", "--interface", "127.0.0.1",
              "--port", str(port), "--model", str(MODEL), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml", "--logging-config-file", "logging.yml"],
             cwd=ROOT, env=self.env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT,
@@ -66,7 +67,7 @@ class Cluster:
         return port
 
     def wait_rasa(self, port: int) -> None:
-        wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/status", params={"token": TOKEN},
+        wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/status", headers=auth_headers(TOKEN),
                                         timeout=2).json().get("model_file"), 300, f"Rasa on {port}")
 
     def kill_rasa(self, port: int) -> None:
@@ -97,7 +98,7 @@ class Cluster:
     @staticmethod
     def tracker(port: int, sender: str) -> dict:
         response = requests.get(f"http://127.0.0.1:{port}/conversations/rest:{sender}/tracker",
-                                params={"token": TOKEN}, timeout=60)
+                                headers=auth_headers(TOKEN), timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -106,7 +107,7 @@ def make_cluster(tmp: Path, *, database_url: str, tracker_url: str, redis_url: s
                  rasa_lock_store: bool = False) -> Cluster:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "BETAALHULP_DATA_DIR": str(tmp),
            "BETAALHULP_DATABASE_URL": database_url, "BETAALHULP_TRACKER_URL": tracker_url,
-           "BETAALHULP_REDIS_URL": redis_url, "BETAALHULP_ACTION_SECRET": SECRET,
+           "BETAALHULP_REDIS_URL": redis_url, "BETAALHULP_ACTION_SECRET": SECRET, "RASA_AUTH_TOKEN": TOKEN,
            "BETAALHULP_PROFILE": "production", "SANIC_HOST": "127.0.0.1",
            # a modest pool: several Rasa processes share one PostgreSQL
            "POSTGRESQL_POOL_SIZE": "5", "POSTGRESQL_MAX_OVERFLOW": "10"}

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import requests
 
+from bot.rasa_api import auth_headers
 from tests.scale.cluster import TOKEN, make_cluster, user_texts
 from tests.scale.services import REDIS_URL, fresh_database
 
@@ -119,7 +120,7 @@ def test_two_rasa_processes_share_conversations(postgres, redis_server, tmp_path
             figures = _check(cluster, ports, results)
             figures.update(lock_store=lock_kind, seconds=round(elapsed, 1))
             for port in ports:  # both processes still answer
-                assert requests.get(f"http://127.0.0.1:{port}/status", params={"token": TOKEN}, timeout=10).ok
+                assert requests.get(f"http://127.0.0.1:{port}/status", headers=auth_headers(TOKEN), timeout=10).ok
         finally:
             cluster.stop()
     with capsys.disabled():

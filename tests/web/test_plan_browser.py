@@ -22,14 +22,12 @@ import pytest
 from bot.config import settings
 from bot.followup.plan_links import plan_token
 from bot.formatting import format_date_nl
+from tests.browser import launch, require_chromium
 from tests.e2e.servers import free_port
 from tests.web.test_plan_rules import instalments, make_arrangement
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 SECRET = "plan-browser-test-secret"
 # Servers this test starts stay in one small range, away from other processes' ports.
 PORTS = range(6200, 6300)
@@ -90,8 +88,7 @@ class RasaStandIn:
 
 @pytest.fixture
 def web(database, tmp_path, monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.fail("no chromium: apt-get install -y chromium (make system-deps)")
+    require_chromium()
     monkeypatch.setenv("BETAALHULP_WEB_SECRET", SECRET)
     with RasaStandIn() as rasa:
         # The web app's port is found only now: the probe lets go of the port it finds, and the
@@ -138,7 +135,7 @@ def test_a_customer_sees_the_plan_pays_an_instalment_and_moves_one(database, web
     plan_url = f"{base}/plan/{plan_token(arrangement)}"
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 375, "height": 667})
             errors: list[str] = []

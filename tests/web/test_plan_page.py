@@ -18,6 +18,7 @@ from bot.rasa_api import RasaApi
 from bot.store.db import session_scope
 from bot.store.models import Payment
 from bot.web.app import create_app
+from tests.rasa_auth import signed_by
 from tests.web.test_plan_rules import DUE, instalments, make_arrangement, outcome_events
 
 pytestmark = pytest.mark.timeout(60)
@@ -219,7 +220,8 @@ def test_something_changed_opens_a_reassessment_in_the_conversation_once(site):
     assert "In de chat stellen we je een paar vragen" in text_of(response.text)
     [trigger] = site.rasa.requests
     assert trigger.url.path == f"/conversations/{SENDER}/trigger_intent"
-    assert trigger.url.params["output_channel"] == "latest" and trigger.url.params["token"] == "t"
+    assert dict(trigger.url.params) == {"output_channel": "latest"}
+    assert signed_by(trigger.headers["authorization"], "t")
     assert json.loads(trigger.read()) == {"name": "circumstances_changed", "entities": {}}
     [event] = outcome_events(site.database, "plan_changed")
     assert (event.reason, event.arrangement_id) == ("circumstances_changed", site.arrangement)
