@@ -20,7 +20,14 @@ from bot import assessment, handover
 from bot.affordability import Finances, assess
 from bot.arrears import ArrearsOverview, LoanArrears, arrears_policy
 from bot.policy import describe, income_check_needed, propose, weigh_offer
-from bot.solutions import Conversation, case_facts, proposal_responses, proposal_values, template_values
+from bot.solutions import (
+    Conversation,
+    case_facts,
+    handover_situation,
+    proposal_responses,
+    proposal_values,
+    template_values,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_FILE = Path(__file__).with_name("cases.yml")
@@ -166,10 +173,13 @@ def _simulate(case: dict) -> Outcome:
         proposal, verdict = weighed.proposal, weighed.verdict
     else:
         proposal = propose(facts, TODAY)
-    decision = handover.at_proposal(signals, proposal.solution)
+    # The handover policy sees each signal with the sentence that raised it (one sentence, one event).
+    seen = [{"name": s["name"], "text": s["sentence"]} for s in said.get("signals") or ()]
+    decision = handover.at_proposal(seen, proposal.solution, handover_situation(facts))
     raw = describe(proposal)
     values = template_values(overview.as_slots(), proposal_values(proposal)["written"])
-    text = "\n".join(t for name in proposal_responses(proposal) for t in response_texts(name, values))
+    text = "\n".join(t for name in proposal_responses(proposal, facts.customer_wish)
+                     for t in response_texts(name, values))
     return Outcome(
         income_check=check, solution=proposal.solution, monthly=proposal.arrangement_amount,
         pay_now=proposal.pay_now_amount, months=proposal.pause_months or proposal.arrangement_months,
