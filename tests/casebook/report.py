@@ -17,6 +17,17 @@ the conversation runs it (the full check when R9 asks for it, the figures as the
 the questions, the solution policy, the handover policy, the Dutch text). Cases marked REST also run
 as whole conversations against the real servers (`tests/e2e/test_casebook_conversations.py`).
 
+Rules cited (the project's domain notes, in short): R3 make paying easy (link, QR) for small
+arrears; R7 ask the cause and look behind it, temporary or structural; R8 control questions;
+R9 full income/expense check when structural, recurring or in doubt; R11 a broad set of solutions
+(arrangement, pause, interest freeze, restructuring, coaching, debt help, remission); R12 the lender
+proposes and weighs the customer's own wish; R13 never more than the customer can pay while keeping
+the living norm; R15 a recovery period (3-12 months), beyond it a fixed amount from real capacity
+for 3-5 years and the rest forgiven, reassessed, confirmed by staff; R17 free debt help; R18 save a
+buffer; R19 multiple problems and vulnerability to a person, a risk to life at once; R30 four eyes on
+far-reaching decisions. Seeds: 000 AFM "Achterstandsbeheer consumptief krediet" (2021), 002 AFM
+assessment framework "bijzonder beheer" for mortgages.
+
 """
 
 
