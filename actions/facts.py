@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 from bot import clock
 from bot.arrears import ArrearsOverview, overview
 from bot.assessment import assess_cause
+from bot.policy import WISHES
 from bot.solutions import FINANCE_FIELDS, Conversation
-
-WISHES = ("pay_now", "arrangement", "pause")
 
 
 def conversation_from(tracker: Tracker) -> Conversation:

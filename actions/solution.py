@@ -8,16 +8,19 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import Events, SafeAction, euros_in_cents_precision, slot_validator
+from actions.base import Events, SafeAction, euros_in_cents_precision, message_text, slot_validator
 from actions.facts import conversation_from, customer_overview
 from actions.handover import hand_over, say_when
 from bot import cases, clock, handover
 from bot.config import settings
 from bot.followup.plan_links import plan_link
 from bot.formatting import euros
-from bot.policy import Proposal, propose, weigh_offer
+from bot.policy import CaseFacts, Proposal, propose, weigh_offer
+from bot.policy.wishes import read_wish
 from bot.solutions import (
     case_facts,
+    handover_response,
+    handover_situation,
     offer_response,
     proposal_responses,
     proposal_values,
@@ -31,13 +34,23 @@ from bot.store.db import session_scope
 OFFER_PERSON_FROM_ROUND = 2
 
 
+def signals_seen(tracker: Tracker) -> list:
+    """The signals with the sentences that raised them (the case keeps them), so one sentence is
+    counted as one life event; the slot's names when the case has none yet."""
+    with session_scope() as session:
+        seen = [{"name": s["name"], "text": s.get("text") or ""}
+                for s in cases.current_case(session, tracker.sender_id).signals or []]
+    names = {s["name"] for s in seen}
+    return seen + [name for name in tracker.get_slot("signals") or [] if name not in names]
+
+
 def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Proposal, loan_slots: dict,
-            rounds: int) -> Events:
+            rounds: int, facts: CaseFacts) -> Events:
     """Says the proposal and stores it on the case; a person takes over when the policy says so."""
-    decision = handover.at_proposal(tracker.get_slot("signals") or [], proposal.solution)
+    decision = handover.at_proposal(signals_seen(tracker), proposal.solution, handover_situation(facts))
     values = proposal_values(proposal)
     template = template_values(loan_slots, values["written"])
-    responses = proposal_responses(proposal)
+    responses = proposal_responses(proposal, facts.customer_wish)
     for response in without_question(responses) if decision else responses:
         dispatcher.utter_message(response=response, **template)
     raw = values["raw"]
@@ -53,8 +66,9 @@ def present(dispatcher: CollectingDispatcher, tracker: Tracker, proposal: Propos
                       SlotSet("proposal_rounds", rounds)]
     if decision is not None:
         # R19: the proposal stands as the starting point, and a person takes it from here.
-        if not proposal.needs_staff_confirmation:
-            dispatcher.utter_message(response="utter_handover_several_problems")
+        why = handover_response(decision)
+        if why:
+            dispatcher.utter_message(response=why)
         say_when(dispatcher)
         return events + [SlotSet("awaiting_agreement", False)] + hand_over(tracker, decision)
     if rounds >= OFFER_PERSON_FROM_ROUND:
@@ -72,9 +86,9 @@ class ActionProposeSolution(SafeAction):
         if facts is None or facts.main_loan is None or not facts.in_arrears:
             dispatcher.utter_message(response="utter_agreement_saved")
             return []
-        proposal = propose(case_facts(facts.main_loan, facts.recurring, conversation_from(tracker)), clock.today())
+        known = case_facts(facts.main_loan, facts.recurring, conversation_from(tracker))
         rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
-        return present(dispatcher, tracker, proposal, facts.as_slots(), rounds)
+        return present(dispatcher, tracker, propose(known, clock.today()), facts.as_slots(), rounds, known)
 
 
 class ActionAcceptProposal(SafeAction):
@@ -133,13 +147,25 @@ class ActionWeighOffer(SafeAction):
             # "Not all of it now": the amount is what they can pay today; the rest is spread (R3).
             part = replace(conversation, pay_now_amount=conversation.customer_offer, customer_offer=None,
                            can_pay_now=None)
-            proposal = propose(case_facts(facts.main_loan, facts.recurring, part), clock.today())
+            known = case_facts(facts.main_loan, facts.recurring, part)
             dispatcher.utter_message(response="utter_offer_acceptable")
-            return present(dispatcher, tracker, proposal, facts.as_slots(), rounds) + \
+            return present(dispatcher, tracker, propose(known, clock.today()), facts.as_slots(), rounds, known) + \
                 [SlotSet("customer_offer", None)]
         base = case_facts(facts.main_loan, facts.recurring, conversation)
         assessment = weigh_offer(base, base.customer_offer or 0, clock.today())
         dispatcher.utter_message(response=offer_response(assessment), offer_amount=euros(assessment.offer),
                                  lowest_workable_amount=euros(assessment.lowest_workable_amount))
-        return present(dispatcher, tracker, assessment.proposal, facts.as_slots(), rounds) + \
+        return present(dispatcher, tracker, assessment.proposal, facts.as_slots(), rounds, base) + \
             [SlotSet("customer_offer", None)]
+
+
+class ActionReadCustomerWish(SafeAction):
+    """R4/R12: the customer's wish, heard in any message (the customer_wish slot's custom mapping),
+    also when it is said inside the answer to another question."""
+
+    def name(self) -> str:
+        return "action_read_customer_wish"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        wish = read_wish(message_text(tracker))
+        return [SlotSet("customer_wish", wish)] if wish else []

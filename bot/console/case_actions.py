@@ -21,8 +21,8 @@ from bot.console.queue import SOLUTIONS
 from bot.console.security import audit, guarded, refused
 from bot.console.views import NEXT_STEPS, case_id_of
 from bot.followup import ledger
-from bot.formatting import euros
 from bot.rasa_api import RasaUnavailable
+from bot.solutions import staff_decision
 from bot.store.db import session_scope
 from bot.store.models import Case, CaseNote
 
@@ -174,10 +174,10 @@ async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
         offer.update(arrangement_amount=amount, arrangement_months=months,
                      schedule=ledger.monthly_schedule(amount, months, clock.today() + relativedelta(months=1)),
                      end_date=(clock.today() + relativedelta(months=months)).isoformat())
-    response = "utter_staff_adjusted_solution" if adjust else "utter_staff_confirmed_solution"
-    slots = {"staff_solution_name": SOLUTIONS.get(offer.get("solution"), "je regeling").lower(),
-             "staff_arrangement_amount": euros(amount) if isinstance(amount, int) else None,
-             "staff_arrangement_months": str(months) if months is not None else None}
+    # The message names only what is true for this solution (issue 21 §3): a restructuring has no
+    # months to count, a pause asks no money.
+    response, slots = staff_decision(offer, adjusted=adjust)
+    slots["staff_solution_name"] = SOLUTIONS.get(offer.get("solution"), "je regeling").lower()
     try:
         await request.app.state.rasa.utter(case.sender_id, response, slots)
     except RasaUnavailable:

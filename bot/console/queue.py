@@ -31,6 +31,7 @@ SOLUTIONS = {
     "restructuring": "Lening anders inrichten",
     "debt_help_referral": "Doorverwijzing naar gratis schuldhulp",
     "remission_arrangement": "Regeling met kwijtschelding van de rest",
+    "mortgage_review": "Hypotheek samen bekijken (verkoop of restschuld)",
 }
 PRIORITIES = {"crisis": "Crisis", "high": "Hoog", "normal": "Normaal"}
 STATUSES = {"open": "Bij de bot", "handed_over": "Wacht op medewerker", "closed": "Afgerond"}

@@ -1,6 +1,14 @@
 """When a person takes over, how urgently, and what they need to know (R4, R10, R19, R20)."""
 from .office_hours import next_opening, within_office_hours
-from .policy import HandoverDecision, at_proposal, immediate, not_understood_limit, policy_version
+from .policy import (
+    HandoverDecision,
+    Situation,
+    at_proposal,
+    distinct_life_events,
+    immediate,
+    not_understood_limit,
+    policy_version,
+)
 
-__all__ = ["HandoverDecision", "at_proposal", "immediate", "next_opening", "not_understood_limit",
-           "policy_version", "within_office_hours"]
+__all__ = ["HandoverDecision", "Situation", "at_proposal", "distinct_life_events", "immediate", "next_opening",
+           "not_understood_limit", "policy_version", "within_office_hours"]

@@ -25,6 +25,7 @@ def _capacity(finances: dict[str, Any]) -> int | None:
 def build_summary(session: Session, case: Case, reason: str, priority: str, today: date) -> dict[str, Any]:
     answers = case.answers or {}
     summary: dict[str, Any] = {"priority": priority, "reason": reason, "customer": None, "loans": []}
+    mortgage_term = 0
     if case.customer_id is not None:
         customer = session.execute(select(Customer).where(Customer.id == case.customer_id)).scalar_one()
         summary["customer"] = {"name": customer.full_name, "customer_number": customer.customer_number,
@@ -34,12 +35,17 @@ def build_summary(session: Session, case: Case, reason: str, priority: str, toda
         summary["loans"] = [{"reference": loan.reference, "loan_name": loan.loan_name,
                              "terms_behind": loan.terms_behind, "arrears": format_euro(loan.arrears_cents),
                              "monthly_term": format_euro(loan.monthly_term_cents)} for loan in facts.loans]
+        mortgage_term = sum(loan.monthly_term_cents for loan in facts.loans if loan.loan_type == "mortgage") / 100
     summary["cause"] = {"category": case.cause, "structural": case.cause_structural,
                         "description": answers.get("cause_description"), "followup": answers.get("cause_followup")}
     summary["control"] = {name: (answers.get("control") or {}).get(name) for name in CONTROL_QUESTIONS}
     finances = dict(case.finances or {})
     if finances:
         finances["monthly_capacity"] = euros(_capacity(finances))
+        if mortgage_term and finances.get("housing_costs") is not None:
+            # The customer named what the home costs besides the mortgage; its term is the housing
+            # cost too, so staff see the whole of it, never € 0 (issue 22).
+            finances["housing_costs"] = float(finances["housing_costs"]) + mortgage_term
     summary["finances"] = finances
     summary["signals"] = [{"name": s["name"], "text": s["text"]} for s in case.signals or []]
     offer = case.offer or None

@@ -15,7 +15,7 @@ import yaml
 from .vocabulary import ADD_ONS, CAUSES, LOAN_TYPES, RULES, SIGNALS, SOLUTIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("solutions.yml")
-_WHEN_KEYS = {"loan_type", "cause_structural", "term_affordable"}
+_WHEN_KEYS = {"loan_type", "term_affordable", "min_share_of_term_percent"}
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,27 @@ def _subset(values: Any, allowed: tuple[str, ...], where: str) -> None:
         raise ValueError(f"solutions.yml: {where} has unknown entries {sorted(unknown)}")
 
 
+def _check_no_recovery(rules: list, remission_loan_types: list) -> None:
+    for index, rule in enumerate(rules):
+        when = rule.get("when") or {}
+        if set(when) - _WHEN_KEYS:
+            raise ValueError(f"solutions.yml: no_recovery[{index}].when uses unknown keys")
+        _subset([rule["solution"], rule.get("alternative") or "pay_now"], SOLUTIONS, f"no_recovery[{index}]")
+        if when.get("loan_type") not in (None, *LOAN_TYPES):
+            raise ValueError(f"solutions.yml: no_recovery[{index}].when.loan_type unknown")
+        _whole(when.get("min_share_of_term_percent", 0), f"no_recovery[{index}].min_share_of_term_percent")
+    if rules[-1].get("when"):
+        raise ValueError("solutions.yml: the last no_recovery rule must have an empty `when`")
+    # A loan type without remission skips the remission rules: it needs a catch-all of its own.
+    for loan_type in set(LOAN_TYPES) - set(remission_loan_types):
+        if not any(set(r.get("when") or {}) <= {"loan_type"} and (r.get("when") or {}).get("loan_type", loan_type)
+                   == loan_type and r["solution"] != "remission_arrangement" for r in rules):
+            raise ValueError(f"solutions.yml: no_recovery needs a rule for every {loan_type} without remission")
+
+
 def parse_policy(raw: Mapping[str, Any]) -> Policy:
     for key in ("version", "date", "source", "rule_order", "solution_order_best_first",
-                "recovery_period", "small_arrears", "pay_now", "unchecked", "pause",
+                "recovery_period", "lasting", "small_arrears", "pay_now", "unchecked", "pause",
                 "debt_help", "remission", "no_recovery", "staff_confirmation", "checkin",
                 "costs", "add_ons"):
         if key not in raw:
@@ -74,14 +92,23 @@ def parse_policy(raw: Mapping[str, Any]) -> Policy:
     if months > 12:
         raise ValueError("solutions.yml: recovery_period.max_months above 12 conflicts with R15")
     _whole(raw["small_arrears"]["max_terms"], "small_arrears.max_terms")
+    _subset(raw["small_arrears"]["pay_now_unasked_causes"], CAUSES, "small_arrears.pay_now_unasked_causes")
+    for key in ("when_cause_structural", "when_recurring"):
+        if not isinstance(raw["lasting"][key], bool):
+            raise ValueError(f"solutions.yml: lasting.{key} must be true or false")
     unchecked = raw["unchecked"]
     _whole(unchecked["max_catch_up_percent_of_term"], "unchecked.max_catch_up_percent_of_term", 1)
     _whole(unchecked["check_pause_months"], "unchecked.check_pause_months", 1)
     _subset(unchecked["income_check_when"].get("causes"), CAUSES, "unchecked.income_check_when.causes")
-    _whole(raw["pause"]["max_months"], "pause.max_months", 1)
-    _whole(raw["pause"]["monthly_amount"], "pause.monthly_amount")
-    _subset(raw["pause"]["causes"], CAUSES, "pause.causes")
+    pause = raw["pause"]
+    longest = _whole(pause["max_months"], "pause.max_months", 1)
+    _whole(pause["monthly_amount"], "pause.monthly_amount")
+    for key in ("unknown_end_months", "other_months"):
+        if _whole(pause[key], f"pause.{key}", 1) > longest:
+            raise ValueError(f"solutions.yml: pause.{key} above pause.max_months")
+    _subset(pause["causes"], CAUSES, "pause.causes")
     _subset(raw["debt_help"]["signals"], SIGNALS, "debt_help.signals")
+    _subset(raw["debt_help"].get("causes"), CAUSES, "debt_help.causes")
     _whole(raw["debt_help"]["pause_months"], "debt_help.pause_months", 1)
     _whole(raw["debt_help"]["monthly_amount"], "debt_help.monthly_amount")
     remission = raw["remission"]
@@ -89,15 +116,14 @@ def parse_policy(raw: Mapping[str, Any]) -> Policy:
     high = _whole(remission["max_months"], "remission.max_months", 1)
     if not low <= _whole(remission["months"], "remission.months", 1) <= high:
         raise ValueError("solutions.yml: remission.months must lie within min_months..max_months")
-    for index, rule in enumerate(raw["no_recovery"]):
-        if set(rule.get("when") or {}) - _WHEN_KEYS:
-            raise ValueError(f"solutions.yml: no_recovery[{index}].when uses unknown keys")
-        _subset([rule["solution"], rule.get("alternative") or "pay_now"], SOLUTIONS,
-                f"no_recovery[{index}]")
-        if rule["when"].get("loan_type") not in (None, *LOAN_TYPES):
-            raise ValueError(f"solutions.yml: no_recovery[{index}].when.loan_type unknown")
-    if raw["no_recovery"][-1].get("when"):
-        raise ValueError("solutions.yml: the last no_recovery rule must have an empty `when`")
+    _whole(remission["reassess_every_months"], "remission.reassess_every_months", 1)
+    if remission["forgives"] != "rest_of_loan":
+        # The customer is told exactly what is forgiven; the domain words only this one (R15).
+        raise ValueError("solutions.yml: remission.forgives must be rest_of_loan")
+    _subset(remission["loan_types"], LOAN_TYPES, "remission.loan_types")
+    if "mortgage" in remission["loan_types"]:
+        raise ValueError("solutions.yml: the bot never forgives mortgage principal (issue 22)")
+    _check_no_recovery(raw["no_recovery"], remission["loan_types"])
     _subset(raw["staff_confirmation"], SOLUTIONS, "staff_confirmation")
     _subset(set(raw["checkin"]) - {"income_check"}, SOLUTIONS, "checkin")
     for value in raw["costs"].values():

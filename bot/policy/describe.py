@@ -41,4 +41,14 @@ def describe(proposal: Proposal) -> dict[str, Any]:
         "costs": proposal.costs,
         "needs_staff_confirmation": proposal.needs_staff_confirmation,
         "needs_income_check": proposal.needs_income_check,
+        # Remission (R15): what is forgiven once every month is paid, and how often the amount
+        # is looked at again; the customer is told both in so many words.
+        "forgiven": proposal.forgiven,
+        "reassess_every_months": proposal.reassess_every_months,
+        "remission_total": proposal.arrangement_amount * proposal.arrangement_months
+        if proposal.solution == "remission_arrangement" else None,
+        # Restructuring: the arrears go into the loan and the new monthly amount is what the
+        # customer can keep up, lower than the term when the term no longer fits.
+        "lowers_term": proposal.solution in ("restructuring", "interest_freeze")
+        and proposal.arrangement_amount < proposal.monthly_term,
     }

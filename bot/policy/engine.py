@@ -66,6 +66,13 @@ def assumption_holds(facts: CaseFacts) -> bool:
     return facts.monthly_capacity is not None or facts.temporary_end_months is None
 
 
+def lasting(facts: CaseFacts, policy: Policy) -> bool:
+    """R7/R9, seed 000 §4.2: structural by the follow-up, or arrears that keep coming back."""
+    rule = policy["lasting"]
+    return bool((rule["when_cause_structural"] and facts.cause_structural)
+                or (rule["when_recurring"] and facts.recurring))
+
+
 def arrears_spread(facts: CaseFacts, policy: Policy, amount: Optional[int] = None) -> Optional[Spread]:
     if not assumption_holds(facts):
         return None
@@ -85,14 +92,31 @@ def offer_spread(facts: CaseFacts, policy: Policy, offer: int) -> Optional[Sprea
     return spread(facts.arrears_amount, offer - facts.monthly_term, policy.max_recovery_months)
 
 
+def pause_suits(facts: CaseFacts, policy: Policy) -> bool:
+    """R11: a temporary cause a pause is meant for (the end may not be known yet)."""
+    return not lasting(facts, policy) and facts.cause in policy["pause"]["causes"]
+
+
 def pause_fits(facts: CaseFacts, policy: Policy) -> bool:
-    months, pause = facts.temporary_end_months, policy["pause"]
-    return (
-        months is not None
-        and 1 <= months <= pause["max_months"]
-        and not facts.cause_structural
-        and facts.cause in pause["causes"]
-    )
+    """A temporary cause with a clear, short end: the pause needs no full check first."""
+    months = facts.temporary_end_months
+    return months is not None and 1 <= months <= policy["pause"]["max_months"] and pause_suits(facts, policy)
+
+
+def pause_length(facts: CaseFacts, policy: Policy) -> tuple[int, str]:
+    """Months of pause and why: until the known end (at most the maximum), or a set length."""
+    pause = policy["pause"]
+    if facts.temporary_end_months:
+        return min(facts.temporary_end_months, pause["max_months"]), "temporary_cause_clear_end"
+    if facts.cause in pause["causes"]:
+        return pause["unknown_end_months"], "temporary_cause_end_not_known"
+    return pause["other_months"], "short_pause_to_look_again"
+
+
+def _pause(facts: CaseFacts, policy: Policy, reason: Optional[str] = None) -> Draft:
+    months, why = pause_length(facts, policy)
+    return Draft("payment_pause", reason or why, alternative="pay_now" if facts.can_pay_now else None,
+                 amount=policy["pause"]["monthly_amount"], pause_months=months, checkin_key="payment_pause")
 
 
 def _debt_help(reason: str, policy: Policy) -> Draft:
@@ -102,7 +126,8 @@ def _debt_help(reason: str, policy: Policy) -> Draft:
 
 
 def rule_debt_help_signals(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
-    if set(facts.signals) & set(policy["debt_help"]["signals"]):
+    help_ = policy["debt_help"]
+    if set(facts.signals) & set(help_["signals"]) or facts.cause in help_.get("causes", ()):
         return _debt_help("debts_elsewhere", policy)
     return None
 
@@ -135,13 +160,16 @@ def rule_income_check_first(facts: CaseFacts, policy: Policy) -> Optional[Draft]
                  needs_income_check=True, checkin_key="income_check")
 
 
-def _term_affordable(facts: CaseFacts) -> bool:
-    return facts.monthly_capacity is None or facts.monthly_capacity >= facts.monthly_term
+def rule_wished_pause(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
+    # R12: weighed, not copied: followed when the situation is one a pause is meant for (R11).
+    if facts.customer_wish == "pause" and pause_suits(facts, policy):
+        return _pause(facts, policy, "customer_wish_fits")
+    return None
 
 
 def rule_pay_now(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
-    if not _term_affordable(facts):
-        return None  # paying the arrears now would only postpone the next ones
+    if facts.monthly_capacity is not None and facts.monthly_capacity < facts.monthly_term:
+        return None  # paying the arrears now would only postpone the next ones (R13)
     small = facts.arrears_amount <= facts.monthly_term * policy["small_arrears"]["max_terms"]
     part = facts.pay_now_amount
     says_can = (part is None or part >= facts.arrears_amount) and (
@@ -152,8 +180,10 @@ def rule_pay_now(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
     if says_can and (small or policy["pay_now"]["any_size_if_customer_can"]):
         reason = "small_arrears_can_pay" if small else "customer_can_pay_all_now"
     elif (
-        # A customer who named a part they can pay now has said "not all of it" (partial_payment).
+        # A customer who named a part they can pay now has said "not all of it" (partial_payment);
+        # after a one-off expense without a buffer the money is not likely there (seed 000 §3.2).
         small and part is None and facts.can_pay_now is None and facts.customer_wish is None
+        and facts.cause in policy["small_arrears"]["pay_now_unasked_causes"]
         and assumption_holds(facts)
         and (facts.monthly_capacity is None
              or facts.monthly_capacity >= facts.monthly_term + facts.arrears_amount)
@@ -193,19 +223,17 @@ def rule_payment_arrangement(facts: CaseFacts, policy: Policy) -> Optional[Draft
             reason = "customer_offer_too_low"
         else:
             reason = "customer_offer_above_capacity"
-    wants_pause = facts.customer_wish == "pause" and pause_fits(facts, policy)
     return Draft("payment_arrangement", reason,
-                 alternative="payment_pause" if wants_pause else None,
+                 alternative="payment_pause" if pause_fits(facts, policy) else None,
                  amount=facts.monthly_term + plan.catch_up, months=plan.months,
                  catch_up=plan.catch_up, last_catch_up=plan.last,
                  checkin_key="payment_arrangement")
 
 
 def rule_temporary_pause(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
-    if not pause_fits(facts, policy):
-        return None
-    return Draft("payment_pause", "temporary_cause_clear_end", amount=policy["pause"]["monthly_amount"],
-                 pause_months=facts.temporary_end_months, checkin_key="payment_pause")
+    # R11/R15: what is not lasting is never hopeless: a pause and a dated check-in, whatever the
+    # capacity today; remission, restructuring and debt help without other debts need a lasting one.
+    return None if lasting(facts, policy) else _pause(facts, policy)
 
 
 def rule_no_capacity(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
@@ -214,24 +242,40 @@ def rule_no_capacity(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
     return None
 
 
+def _matches(when: dict, facts: CaseFacts) -> bool:
+    capacity, term = facts.monthly_capacity or 0, facts.monthly_term
+    return (when.get("loan_type", facts.loan_type) == facts.loan_type
+            and when.get("term_affordable", capacity >= term) == (capacity >= term)
+            and capacity * 100 >= when.get("min_share_of_term_percent", 0) * term)
+
+
 def rule_no_recovery(facts: CaseFacts, policy: Policy) -> Optional[Draft]:
     capacity = facts.monthly_capacity
     if not capacity:
         return None
-    seen = {"loan_type": facts.loan_type, "cause_structural": facts.cause_structural,
-            "term_affordable": capacity >= facts.monthly_term}
-    rule = next(r for r in policy["no_recovery"]
-                if all(seen[k] == v for k, v in (r.get("when") or {}).items()))
-    solution = rule["solution"]
-    # R15: the remission amount is the real capacity, for a fixed period.
-    months = policy["remission"]["months"] if solution == "remission_arrangement" else 0
-    return Draft(solution, "no_recovery_within_period", alternative=rule.get("alternative"),
-                 amount=capacity, months=months, checkin_key=solution)
+    remission = policy["remission"]
+    allowed = facts.loan_type in remission["loan_types"]  # never mortgage principal
+    rule = next(r for r in policy["no_recovery"] if _matches(r.get("when") or {}, facts)
+                and (allowed or r["solution"] != "remission_arrangement"))
+    solution, alternative = rule["solution"], rule.get("alternative")
+    if alternative == "remission_arrangement" and not allowed:
+        alternative = None
+    if solution == "remission_arrangement":
+        # R15: the real capacity, for a fixed period; then what is still open is forgiven.
+        return Draft(solution, "no_recovery_within_period", alternative=alternative, amount=capacity,
+                     months=remission["months"], checkin_key=solution)
+    if solution == "mortgage_review":
+        return Draft(solution, "mortgage_unaffordable", checkin_key=solution)
+    # Restructuring or an interest freeze: a monthly amount the customer can keep up, never
+    # more than the term (the arrears go into the loan, the term runs longer).
+    return Draft(solution, "no_recovery_within_period", alternative=alternative,
+                 amount=min(capacity, facts.monthly_term), checkin_key=solution)
 
 
 RULES: dict[str, Callable[[CaseFacts, Policy], Optional[Draft]]] = {
     "debt_help_signals": rule_debt_help_signals,
     "income_check_first": rule_income_check_first,
+    "wished_pause": rule_wished_pause,
     "pay_now": rule_pay_now,
     "partial_payment": rule_partial_payment,
     "payment_arrangement": rule_payment_arrangement,

@@ -50,6 +50,8 @@ class Proposal:
     monthly_capacity: Optional[int]
     monthly_term: int
     arrears_amount: int
+    forgiven: Optional[str] = None            # remission: what is forgiven once kept (rest_of_loan)
+    reassess_every_months: Optional[int] = None  # remission: the capacity is looked at again (R15)
 
     def add_on(self, name: str) -> Optional[AddOn]:
         return next((a for a in self.add_ons if a.name == name), None)

@@ -63,6 +63,7 @@ def _costs(facts: CaseFacts, policy: Policy) -> int:
 
 
 def _finish(facts: CaseFacts, today: date, policy: Policy, draft: Draft) -> Proposal:
+    remission = policy["remission"] if draft.solution == "remission_arrangement" else None
     return Proposal(
         solution=draft.solution,
         alternative=draft.alternative if draft.alternative != draft.solution else None,
@@ -83,4 +84,6 @@ def _finish(facts: CaseFacts, today: date, policy: Policy, draft: Draft) -> Prop
         monthly_capacity=facts.monthly_capacity,
         monthly_term=facts.monthly_term,
         arrears_amount=facts.arrears_amount,
+        forgiven=remission["forgives"] if remission else None,
+        reassess_every_months=remission["reassess_every_months"] if remission else None,
     )

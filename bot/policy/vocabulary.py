@@ -7,6 +7,7 @@ SOLUTIONS = (
     "interest_freeze",
     "restructuring",
     "remission_arrangement",
+    "mortgage_review",
     "debt_help_referral",
 )
 LOAN_TYPES = ("personal_loan", "revolving_credit", "mortgage")
@@ -36,10 +37,11 @@ SIGNALS = (
     "relationship_end",
     "bereavement",
 )
-WISHES = ("pay_now", "arrangement", "pause")
+WISHES = ("pay_now", "arrangement", "pause", "person")
 RULES = (
     "debt_help_signals",
     "income_check_first",
+    "wished_pause",
     "pay_now",
     "partial_payment",
     "payment_arrangement",

@@ -100,6 +100,57 @@ def test_not_all_now_becomes_part_now_and_the_rest_spread(db):
     events, messages = run(ActionWeighOffer(), make_tracker(slots))
     values = slot_events(events)
     assert values["solution"] == "partial_payment"
-    proposal = next(m for m in messages if m["response"] == "utter_proposal_partial_payment")
+    proposal = next(m for m in messages if m["response"].startswith("utter_proposal_partial_payment"))
     assert proposal["pay_now_amount"] == "€ 100"
     assert the_case().offer["pay_now_amount"] == 100
+
+
+def test_a_wish_said_inside_an_answer_fills_the_wish(db):  # R12, issue 22
+    from actions.solution import ActionReadCustomerWish
+    events, messages = run(ActionReadCustomerWish(), make_tracker({}, text="Ja, over drie maanden. Kan ik tot die "
+                                                                           "tijd uitstel krijgen?"))
+    assert slot_events(events) == {"customer_wish": "pause"} and messages == []
+    events, _ = run(ActionReadCustomerWish(), make_tracker({"customer_wish": "pause"}, text="ja"))
+    assert events == []  # an answer without a wish keeps the one heard before
+
+
+def test_a_pause_wish_with_a_temporary_cause_is_followed(db):  # R12, R11
+    slots = {**verified("100001", "12-04-1988"), "arrears_cause": "illness", "cause_structural": False,
+             "cause_description": "ik ben ziek", "cause_followup": "ja over drie maanden", "recovery_months": 3,
+             "customer_wish": "pause"}
+    events, messages = run(ActionProposeSolution(), make_tracker(slots))
+    assert slot_events(events)["solution"] == "payment_pause"
+    assert responses(messages)[0] == "utter_proposal_payment_pause"
+    assert the_case().offer["pause_months"] == 3
+
+
+def test_a_pause_wish_for_a_lasting_drop_is_weighed_and_said(db):  # R12: weighed, not copied
+    slots = {**verified("100002", "03-11-1979"), "arrears_cause": "income_drop", "cause_structural": True,
+             "cause_description": "minder uren", "cause_followup": "nee", **FAMILY, "customer_wish": "pause"}
+    events, messages = run(ActionProposeSolution(), make_tracker(slots))
+    assert slot_events(events)["solution"] == "payment_arrangement"
+    assert responses(messages)[0] == "utter_wish_weighed_pause"
+
+
+def test_a_wish_for_a_person_hands_over_with_the_proposal_as_start(db):  # R4
+    slots = {**verified("100001", "12-04-1988"), "arrears_cause": "forgot", "cause_description": "vergeten",
+             "cause_followup": "ja", "customer_wish": "person"}
+    events, messages = run(ActionProposeSolution(), make_tracker(slots))
+    assert slot_events(events)["handoff_reason"] == "customer_asked"
+    assert "utter_ask_agreement" not in responses(messages)
+    assert "utter_handover_customer_asked" in responses(messages)
+    assert the_case().status == "handed_over"
+
+
+def test_one_message_with_two_signals_is_one_life_event(db):  # R19, issue 22
+    from bot import cases as case_store
+    said = "Ik ben ontslagen bij de reorganisatie in het ziekenhuis waar ik werkte."
+    with session_scope() as session:
+        case_store.record(session, "rest:t", "rest", signals=[{"name": "job_loss", "term": "ontslag", "text": said},
+                                                             {"name": "illness", "term": "ziekenhuis", "text": said}])
+    slots = {**verified("100003", "21-07-1965"), "arrears_cause": "job_loss", "cause_structural": False,
+             "cause_description": said, "cause_followup": "ja over twee maanden", "recovery_months": 2,
+             "signals": ["illness", "job_loss"]}
+    events, _ = run(ActionProposeSolution(), make_tracker(slots, sender="rest:t"))
+    values = slot_events(events)
+    assert values["solution"] == "payment_pause" and "handoff_reason" not in values

@@ -1,7 +1,15 @@
 from datetime import date, datetime, timezone
 
 from bot import cases
-from bot.handover import at_proposal, immediate, next_opening, not_understood_limit, within_office_hours
+from bot.handover import (
+    Situation,
+    at_proposal,
+    distinct_life_events,
+    immediate,
+    next_opening,
+    not_understood_limit,
+    within_office_hours,
+)
 from bot.handover.summary import build_summary
 from bot.store.db import session_scope
 
@@ -26,6 +34,48 @@ def test_a_single_temporary_cause_stays_with_the_bot():
 
 def test_staff_confirmed_solutions_go_to_a_person():
     assert at_proposal([], "remission_arrangement").reason == "staff_confirmation:remission_arrangement"
+    assert at_proposal([], "mortgage_review").reason == "staff_confirmation:mortgage_review"
+
+
+LIFE_EVENTS = ("job_loss", "relationship_end", "bereavement", "illness", "addiction", "mental_distress",
+               "low_literacy")
+
+
+def test_one_sentence_is_one_life_event():  # R19, issue 22
+    said = "Ik ben ontslagen bij de reorganisatie in het ziekenhuis waar ik werkte."
+    seen = [{"name": "job_loss", "text": said}, {"name": "illness", "text": said}]
+    assert distinct_life_events(seen, LIFE_EVENTS) == 1
+    assert at_proposal(seen, "payment_pause") is None
+
+
+def test_two_sentences_are_two_life_events_even_in_one_message():  # R19
+    said = "Ik ben in maart ontslagen. In de zomer is mijn vader overleden."
+    seen = [{"name": "job_loss", "text": said}, {"name": "bereavement", "text": said}]
+    assert distinct_life_events(seen, LIFE_EVENTS) == 2
+    assert at_proposal(seen, "payment_arrangement").reason == "multiple_problems"
+
+
+def test_the_same_event_told_twice_is_still_one():
+    seen = [{"name": "job_loss", "text": "Ik ben ontslagen."}, {"name": "job_loss", "text": "Ik heb geen werk meer."}]
+    assert distinct_life_events(seen, LIFE_EVENTS) == 1
+
+
+def test_bereavement_with_distress_goes_to_a_person():  # R19: the widower who lost all overview
+    seen = [{"name": "bereavement", "text": "Mijn vrouw is overleden."},
+            {"name": "mental_distress", "text": "Sindsdien ben ik het overzicht helemaal kwijt."}]
+    assert at_proposal(seen, "payment_arrangement").reason == "signal:mental_distress"
+    assert at_proposal(seen[:1], "payment_arrangement") is None  # the event alone stays with the bot
+
+
+def test_a_lasting_budget_below_the_living_norm_goes_to_a_person():  # R19
+    below = Situation(monthly_capacity=0, lasting=True)
+    assert at_proposal([], "debt_help_referral", below).reason == "below_living_norm"
+    dip = Situation(monthly_capacity=0, lasting=False)
+    assert at_proposal(["illness"], "payment_pause", dip) is None  # a single temporary dip stays
+
+
+def test_a_wish_for_a_person_is_heard_at_the_proposal():  # R4
+    assert at_proposal([], "pay_now", Situation(customer_wish="person")).reason == "customer_asked"
 
 
 def test_not_understood_limit_is_policy():
@@ -61,3 +111,13 @@ def test_summary_holds_the_whole_story(database):
     assert summary["finances"]["monthly_capacity"].startswith("€")
     assert summary["signals"] == [{"name": "bailiff", "text": "er kwam een deurwaarder"}]
     assert summary["offer"] is None and summary["open_payments"] == []
+
+
+def test_a_mortgage_customers_card_counts_the_mortgage_as_housing(database):  # issue 22
+    with session_scope() as session:
+        case = cases.record(session, "rest:m", "rest", customer_id=3, cause="income_drop", cause_structural=True,
+                            finances={"net_monthly_income": 3000.0, "housing_costs": 0.0, "other_fixed_costs": 400.0,
+                                      "household_type": "couple", "children": 0})
+        summary = build_summary(session, case, "staff_confirmation:restructuring", "normal", date(2026, 11, 22))
+    assert summary["finances"]["housing_costs"] == 1150.0  # Petra's mortgage term, not € 0
+    assert summary["finances"]["monthly_capacity"] == "€ 1.375"  # what may go to the mortgage, counted once

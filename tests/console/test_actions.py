@@ -110,9 +110,11 @@ def test_a_supervisor_confirms_and_the_customer_is_told(client, fake_rasa):
     slots = fake_rasa.calls("/tracker/events")[-2]["body"]  # the last one is the listen after /execute
     assert {s["name"]: s["value"] for s in slots} == {
         "staff_solution_name": "regeling met kwijtschelding van de rest",
-        "staff_arrangement_amount": "€ 60", "staff_arrangement_months": "36"}
+        "staff_arrangement_amount": "€ 60", "staff_arrangement_months": "36",
+        "staff_arrangement_period": "36 maanden", "staff_pay_now_amount": None, "staff_checkin_date": None,
+        "staff_reassess_moment": None}
     execute = fake_rasa.calls("/execute")[-1]
-    assert execute["body"] == {"name": "utter_staff_confirmed_solution"}
+    assert execute["body"] == {"name": "utter_staff_confirmed_remission_arrangement"}
     assert execute["query"]["output_channel"] == ["latest"]
     with session_scope() as session:
         offer = session.get(Case, case_id).offer

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.console.__main__ import main
 from bot.console.auth import authenticate
 from bot.console.canned import canned_replies
+from bot.policy import SOLUTIONS
 from bot.store.db import session_scope
 from bot.store.models import StaffUser
 
@@ -55,10 +56,15 @@ def test_canned_replies_are_versioned_plain_dutch():
 
 def test_the_console_responses_and_their_slots_are_in_the_domain():
     domain = yaml.safe_load((ROOT / "domain" / "console.yml").read_text())
-    code = (ROOT / "bot" / "console" / "case_actions.py").read_text()
-    for response in ("utter_staff_confirmed_solution", "utter_staff_adjusted_solution"):
-        assert response in domain["responses"] and f'"{response}"' in code
-        for slot in re.findall(r"\{(\w+)\}", domain["responses"][response][0]["text"]):
-            assert slot in domain["slots"] and f'"{slot}"' in code
-    for slot in domain["slots"].values():
-        assert slot["influence_conversation"] is False and slot["mappings"] == [{"type": "custom"}]
+    decisions = yaml.safe_load((ROOT / "domain" / "solution.yml").read_text())
+    slots = {**domain["slots"], **decisions["slots"]}
+    code = (ROOT / "bot" / "console" / "case_actions.py").read_text() + (ROOT / "bot" / "solutions.py").read_text()
+    names = ["utter_staff_adjusted_solution"] + [f"utter_staff_confirmed_{s}" for s in SOLUTIONS]
+    responses = {**domain["responses"], **decisions["responses"]}
+    for response in names:
+        assert response in responses
+        for slot in re.findall(r"\{(\w+)\}", responses[response][0]["text"]):
+            assert slot in slots and f'"{slot}"' in code
+    for name, slot in slots.items():
+        if name.startswith("staff_"):
+            assert slot["influence_conversation"] is False and slot["mappings"] == [{"type": "custom"}]

@@ -71,27 +71,51 @@ def test_debt_signals_lead_to_debt_help_with_a_pause():  # R17
     assert pause is not None and pause.months == 6 and pause.amount == 0
 
 
-def test_no_capacity_leads_to_debt_help():  # R17
-    p = propose(facts(monthly_capacity=0), TODAY)
+def test_a_lasting_shortfall_leads_to_debt_help():  # R17
+    p = propose(facts(cause_structural=True, monthly_capacity=0), TODAY)
     assert (p.solution, p.reason) == ("debt_help_referral", "no_capacity")
 
 
+def test_no_capacity_in_a_temporary_situation_is_a_pause_not_debt_help():  # R11, R17 (issue 22)
+    p = propose(facts(monthly_capacity=0), TODAY)
+    assert (p.solution, p.pause_months, p.reason) == ("payment_pause", 3, "temporary_cause_end_not_known")
+    assert p.checkin_date is not None
+
+
 def test_remission_when_recovery_within_the_period_is_impossible():  # R15
-    p = propose(facts(cause="illness", cause_structural=True, monthly_capacity=150), TODAY)
-    assert (p.solution, p.arrangement_amount, p.arrangement_months) == ("remission_arrangement", 150, 36)
+    p = propose(facts(cause="illness", cause_structural=True, monthly_capacity=120), TODAY)
+    assert (p.solution, p.arrangement_amount, p.arrangement_months) == ("remission_arrangement", 120, 36)
     assert p.needs_staff_confirmation and p.alternative == "restructuring"
+    assert (p.forgiven, p.reassess_every_months) == ("rest_of_loan", 12)
     assert p.checkin_date == date(2027, 3, 10)  # yearly reassessment
 
 
-def test_remission_with_interest_freeze_when_only_the_catch_up_is_too_slow():  # R15
+def test_most_of_the_term_affordable_is_restructured_not_forgiven():  # R11, R15 (issue 22)
+    p = propose(facts(cause="illness", cause_structural=True, monthly_capacity=150), TODAY)
+    assert (p.solution, p.arrangement_amount, p.alternative) == ("restructuring", 150, "remission_arrangement")
+
+
+def test_only_a_slow_catch_up_folds_the_arrears_into_the_loan():  # R15
+    p = propose(facts(arrears_amount=5000, monthly_capacity=300, cause_structural=True), TODAY)
+    assert (p.solution, p.alternative, p.arrangement_amount) == ("restructuring", "interest_freeze", 250)
+
+
+def test_a_temporary_situation_is_never_forgiven():  # R15 (issue 22)
     p = propose(facts(arrears_amount=5000, monthly_capacity=300), TODAY)
-    assert (p.solution, p.alternative) == ("remission_arrangement", "interest_freeze")
+    assert p.solution == "payment_pause"
 
 
 def test_mortgage_with_structural_income_drop_is_restructured():  # R11
     p = propose(facts(loan_type="mortgage", cause="income_drop", cause_structural=True,
                       arrears_amount=3000, monthly_term=1000, monthly_capacity=800), TODAY)
-    assert (p.solution, p.alternative, p.arrangement_amount) == ("restructuring", "remission_arrangement", 800)
+    assert (p.solution, p.alternative, p.arrangement_amount) == ("restructuring", "interest_freeze", 800)
+    assert p.needs_staff_confirmation
+
+
+def test_a_mortgage_is_never_forgiven_by_the_bot():  # issue 22
+    p = propose(facts(loan_type="mortgage", cause="income_drop", cause_structural=True,
+                      arrears_amount=3000, monthly_term=1000, monthly_capacity=300), TODAY)
+    assert (p.solution, p.alternative, p.forgiven) == ("mortgage_review", None, None)
     assert p.needs_staff_confirmation
 
 
@@ -108,9 +132,11 @@ def test_weigh_offer_counters_too_high_and_too_low(offer, verdict, counter, mont
     assert result.proposal.arrangement_amount <= 400
 
 
-def test_weigh_offer_too_low_without_recovery_routes_to_remission():
-    result = weigh_offer(facts(arrears_amount=5000, monthly_capacity=300), 280)
-    assert (result.verdict, result.counter_amount, result.route) == ("too_low", None, "remission_arrangement")
+def test_weigh_offer_too_low_without_recovery_routes_to_the_r15_solution():
+    result = weigh_offer(facts(arrears_amount=5000, monthly_capacity=300, cause_structural=True), 280)
+    assert (result.verdict, result.counter_amount, result.route) == ("too_low", None, "restructuring")
+    result = weigh_offer(facts(arrears_amount=5000, monthly_capacity=100, cause_structural=True), 90)
+    assert (result.verdict, result.route) == ("too_low", "remission_arrangement")
 
 
 def test_describe_gives_json_safe_slot_values():
@@ -131,7 +157,8 @@ def _policy(**changes):
 
 def test_recovery_period_is_configurable():
     shorter = _policy(recovery_period__max_months=4)
-    assert propose(facts(monthly_capacity=400), TODAY, shorter).solution == "remission_arrangement"
+    assert propose(facts(monthly_capacity=400), TODAY).solution == "payment_arrangement"
+    assert propose(facts(monthly_capacity=400, cause_structural=True), TODAY, shorter).solution == "restructuring"
 
 
 def test_policy_rejects_a_recovery_period_beyond_r15():
@@ -155,3 +182,33 @@ def test_bot_code_never_imports_rasa():
 def test_a_stated_partial_amount_beats_a_general_yes():
     p = propose(facts(monthly_capacity=400, can_pay_now=True, pay_now_amount=200), TODAY)
     assert p.solution == "partial_payment" and p.pay_now_amount == 200
+
+
+def test_policy_refuses_remission_of_mortgage_principal():  # issue 22
+    with pytest.raises(ValueError, match="mortgage"):
+        _policy(remission__loan_types=["personal_loan", "mortgage"])
+
+
+def test_policy_refuses_a_pause_length_beyond_its_maximum():
+    with pytest.raises(ValueError):
+        _policy(pause__unknown_end_months=9)
+
+
+def test_a_wished_pause_is_followed_when_the_cause_is_temporary():  # R12, R11
+    wished = facts(cause="illness", monthly_capacity=2000, temporary_end_months=2, customer_wish="pause")
+    p = propose(wished, TODAY)
+    assert (p.solution, p.reason, p.pause_months) == ("payment_pause", "customer_wish_fits", 2)
+    lasting = propose(facts(cause="income_drop", cause_structural=True, monthly_capacity=2000,
+                            customer_wish="pause"), TODAY)
+    assert lasting.solution == "payment_arrangement"  # weighed, not copied
+
+
+def test_recurring_arrears_are_not_a_temporary_dip():  # seed 000 §4.2
+    p = propose(facts(cause="income_drop", recurring=True, temporary_end_months=2, monthly_capacity=200), TODAY)
+    assert p.solution == "restructuring"
+
+
+def test_after_a_one_off_expense_pay_now_is_not_proposed_unasked():  # seed 000 §3.2
+    p = propose(facts(arrears_amount=250, terms_behind=1), TODAY)
+    assert p.solution == "payment_arrangement"
+    assert propose(facts(arrears_amount=250, terms_behind=1, cause="forgot"), TODAY).solution == "pay_now"

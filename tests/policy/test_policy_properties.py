@@ -24,7 +24,7 @@ def case_facts(draw, capacity=st.one_of(st.none(), st.integers(0, 5_000))):
         cause_structural=draw(st.booleans()),
         recurring=draw(st.booleans()),
         monthly_capacity=draw(capacity),
-        customer_wish=draw(st.sampled_from([None, "pay_now", "arrangement", "pause"])),
+        customer_wish=draw(st.sampled_from([None, "pay_now", "arrangement", "pause", "person"])),
         customer_offer=draw(st.one_of(st.none(), st.integers(0, 5_000))),
         signals=tuple(draw(st.lists(st.sampled_from(SIGNALS), max_size=3))),
         can_pay_now=draw(st.sampled_from([None, True, False])),
@@ -93,9 +93,20 @@ def test_amounts_are_whole_euros(f):
 def test_staff_confirm_exactly_the_drastic_solutions(f):
     p = propose(f, TODAY)
     assert p.needs_staff_confirmation == (
-        p.solution in {"remission_arrangement", "interest_freeze", "restructuring"})
+        p.solution in {"remission_arrangement", "interest_freeze", "restructuring", "mortgage_review"})
     if set(f.signals) & {"garnishment", "bailiff", "multiple_creditors"}:
         assert p.solution == "debt_help_referral" and p.add_on("pause_while_in_debt_help")
+
+
+@given(case_facts())
+def test_a_mortgage_is_never_forgiven_and_a_temporary_situation_never_drastic(f):  # R15, issue 22
+    p = propose(f, TODAY)
+    if f.loan_type == "mortgage":
+        assert "remission_arrangement" not in (p.solution, p.alternative)
+    if not (f.cause_structural or f.recurring):
+        assert p.solution not in {"remission_arrangement", "restructuring", "mortgage_review", "interest_freeze"}
+        if p.solution == "debt_help_referral":
+            assert set(f.signals) & {"garnishment", "bailiff", "multiple_creditors"} or f.cause == "other_debts"
 
 
 @given(case_facts(capacity=st.integers(0, 5_000)), st.integers(0, 6_000))
