@@ -233,7 +233,7 @@ class Engine:
             paid_since = now - timedelta(hours=36)
             if self._paid_checked is not None:
                 paid_since = max(paid_since, self._paid_checked - timedelta(minutes=10))
-            # Arrears seen since the last look (with the same margin); at start, every open episode.
+            # Arrears seen since the last look (with the same margin); at start, the last few days.
             arrears_since = self._arrears_checked - timedelta(minutes=10) if self._arrears_checked else None
             planned = planner.plan_recent(session, now, self.policy, new_arrangements=fresh, paid_since=paid_since,
                                           arrears_seen_since=arrears_since)

@@ -28,13 +28,12 @@ from bot.store.models import ArrearsEpisode, Case, Loan
 KIND = "new_arrears"
 EPISODE, LOAN, CASE = ArrearsEpisode.__table__.c, Loan.__table__.c, Case.__table__.c
 
-_OPEN = (select(EPISODE.id, EPISODE.loan_id, EPISODE.started_on, EPISODE.detected_at, LOAN.customer_id,
-                LOAN.arrears_cents, LOAN.terms_behind)
-         .join(Loan.__table__, LOAN.id == EPISODE.loan_id)
-         .where(EPISODE.ended_on.is_(None), EPISODE.started_on >= bindparam("oldest"), LOAN.arrears_cents > 0)
-         .order_by(EPISODE.id))
-_OPEN_SEEN_SINCE = _OPEN.where(EPISODE.detected_at >= bindparam("since"))
-
+_SEEN_SINCE = (select(EPISODE.id, EPISODE.loan_id, EPISODE.started_on, EPISODE.detected_at, LOAN.customer_id,
+                      LOAN.arrears_cents, LOAN.terms_behind)
+               .join(Loan.__table__, LOAN.id == EPISODE.loan_id)
+               .where(EPISODE.ended_on.is_(None), EPISODE.started_on >= bindparam("oldest"),
+                      EPISODE.detected_at >= bindparam("since"), LOAN.arrears_cents > 0)
+               .order_by(EPISODE.id))
 
 def logical(episode_id: int) -> str:
     return f"e{episode_id}:{KIND}"
@@ -47,27 +46,31 @@ def preferred(candidates: Iterable[Address], policy: Policy) -> list[Address]:
 
 
 def plan_new_arrears(plan: Plan, *, seen_since: datetime | None = None) -> None:
-    """Plans first contact for open episodes that began within `max_age_days` and have none
-    yet: all of them (the daily planning), or those we saw since `seen_since` (every pass)."""
+    """Plans first contact for open episodes that began within `max_age_days` and that we saw
+    since `seen_since` (every pass: since its last look), and at most `stale_after_days` ago (a
+    first contact later than that is no longer prompt, R25; the daily planning looks that far
+    back, to catch what a pass missed)."""
     if KIND not in plan.policy.kinds:
         return
     policy, session = plan.policy, plan.session
     spec = policy.kind(KIND)
     today = calendar.local_today(plan.now)
-    oldest = today - timedelta(days=int(spec["max_age_days"]))
-    if seen_since is None:
-        rows = session.execute(_OPEN, {"oldest": oldest}).all()
-    else:
-        rows = session.execute(_OPEN_SEEN_SINCE, {"oldest": oldest, "since": seen_since}).all()
+    earliest = calendar.start_of_day(today - timedelta(days=int(spec["stale_after_days"]) + 1))
+    rows = [row for row in session.execute(_SEEN_SINCE, {
+        "oldest": today - timedelta(days=int(spec["max_age_days"])),
+        "since": max(seen_since, earliest) if seen_since is not None else earliest}).all()]
     if not rows:
         return
     customers = sorted({r.customer_id for r in rows})
     plan.existing(KIND, customer_ids=customers)
+    rows = [row for row in rows if not plan.has(logical(row.id))]
+    if not rows:
+        return
     book = plan.book.ensure(customers)
     delay = timedelta(hours=int(spec["delay_hours"]))
     for row in rows:
-        seen = as_utc(row.detected_at) if row.detected_at else plan.now
-        moment = calendar.next_allowed(max(plan.now, seen + delay), policy)
+        seen = as_utc(row.detected_at)
+        moment = calendar.next_allowed(seen + delay, policy)  # already past: due at once
         address = next((a for a in preferred(book.candidates(row.customer_id, None, None, policy), policy)
                         if a.sender_id not in book.opted_out and a.channel not in policy.never_channels), None)
         plan.add(logical=logical(row.id), kind=KIND, customer_id=row.customer_id, address=address, moment=moment,

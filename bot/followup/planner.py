@@ -280,7 +280,7 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
     outreach.plan_satisfaction(plan, day)
-    first_contact.plan_new_arrears(plan)  # all open episodes: a pass that missed one is caught up daily
+    first_contact.plan_new_arrears(plan)  # the last few days' episodes: what a pass missed is caught up
     return plan.save()
 
 
@@ -289,7 +289,7 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
     """The planning of every pass: instalment messages of arrangements agreed since the last
     daily planning (reminders meant for today onwards, missed messages for today), small
     successes for recent payments, and first contact on arrears seen since `arrears_seen_since`
-    (None: every open episode)."""
+    (None: the last few days, bot/followup/first_contact.py)."""
     lock_planning(session)
     plan = Plan(session, policy, now)
     if new_arrangements:
