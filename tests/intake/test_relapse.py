@@ -109,3 +109,16 @@ def test_arrears_growing_during_a_running_arrangement_are_no_relapse(lender):
     assert relapses(lender) == baseline
     with session_scope(lender) as session:
         assert session.execute(select(Arrangement.status).where(Arrangement.id == running.id)).scalar_one() == "active"
+
+
+def test_the_current_arrears_are_not_an_earlier_episode(lender):
+    """R9 counts earlier episodes (recurring arrears call for the full check); the open episode of
+    today's arrears is not one of them."""
+    from bot.arrears import overview
+
+    assert send(lender, figure("BK-7", 98000, terms=1, loan_reference="MO-100005")).accepted
+    with session_scope(lender) as session:
+        fatima = overview(session, customer_of(lender, "100005"), TODAY)
+        kees = overview(session, customer_of(lender, "100004"), TODAY)
+    assert (fatima.earlier_episodes, fatima.recurring) == (0, False)
+    assert (kees.earlier_episodes, kees.recurring) == (4, True)  # his four cured ones, not the open fifth
