@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.followup.rules import ARREARS_CLEARED
 from bot.outcomes import events
-from bot.store.models import Arrangement, ArrearsEpisode, Loan, OutcomeEvent
+from bot.store.models import Arrangement, ArrearsEpisode, FollowUp, Loan, OutcomeEvent
 
 ENDED = ("completed", "broken")
 
@@ -49,6 +50,7 @@ def arrears_changed(session: Session, loan: Loan, before_cents: int, day: date, 
         if current is None:
             return Change()
         current.ended_on = max(day, current.started_on)
+        _skip_first_contact(session, loan.customer_id, current.id)
         return Change(ended=current)
     opened = None
     if current is None:
@@ -90,3 +92,18 @@ def _record_relapse(session: Session, loan: Loan, day: date, *, new_episode: boo
 def _relapse_recorded(session: Session, *, arrangement_id: int) -> bool:
     return session.execute(select(OutcomeEvent.id).where(OutcomeEvent.arrangement_id == arrangement_id,
                                                          OutcomeEvent.kind == "arrears_again").limit(1)).first() is not None
+
+
+def _skip_first_contact(session: Session, customer_id: int, episode_id: int) -> None:
+    """A first contact still waiting for arrears just paid off is skipped at once (the reason the
+    engine would give when it came up), so staff's list of planned messages no longer shows it."""
+    from bot.followup import first_contact
+
+    waiting = [row.id for row in session.execute(
+        select(FollowUp.id, FollowUp.key).where(FollowUp.customer_id == customer_id, FollowUp.kind == first_contact.KIND,
+                                                FollowUp.status == "pending"))
+        if row.key.split("|", 1)[0] == first_contact.logical(episode_id)]
+    if waiting:
+        session.execute(update(FollowUp).where(FollowUp.id.in_(waiting), FollowUp.status == "pending")
+                        .values(status="skipped", outcome=ARREARS_CLEARED)
+                        .execution_options(synchronize_session=False))

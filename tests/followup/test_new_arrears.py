@@ -122,6 +122,8 @@ def test_no_first_contact_for_who_talked_to_us_since_has_an_arrangement_or_paid(
                                channel="widget", idempotency_key="evening")
         apply_status(session, session.execute(select(Payment).where(Payment.public_id == made.public_id)).scalar_one(),
                      ProviderStatus("paid", 20000))
+    # Paid off: its first contact is skipped at once, so staff's list of planned messages drops it.
+    assert {r.customer_id: r.status for r in first_contacts(db)}[paying] == "skipped"
     tick(engine, local(TUESDAY + timedelta(days=1), 7, 0))
     outcome = {r.customer_id: (r.status, r.outcome) for r in first_contacts(db)}
     assert outcome == {talked: ("skipped", "in_conversation"), arranged: ("skipped", "arrangement_running"),
