@@ -88,7 +88,10 @@ def overview(session: Session, customer_id: int, today: date) -> ArrearsOverview
                     loan.monthly_term_cents, loan.terms_behind, loan.arrears_cents, loan.costs_cents)
         for loan in customer.loans
     )
-    starts = [episode.started_on for loan in customer.loans for episode in loan.episodes]
+    # Earlier episodes are the ended ones: the current arrears have an open episode of their own
+    # (bot/followup/episodes.py, issue 21), which is not "again".
+    starts = [episode.started_on for loan in customer.loans for episode in loan.episodes
+              if episode.ended_on is not None]
     earlier = count_recent_episodes(starts, today)
     recurring = earlier >= arrears_policy()["recurring"]["min_earlier_episodes"]
     return ArrearsOverview(customer_id, loans, earlier, recurring)

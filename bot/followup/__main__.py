@@ -4,6 +4,9 @@
     python -m bot.followup tick --now 2027-03-01T08:00:00+00:00               one pass at that moment
     python -m bot.followup simulate --customers 500 --months 12 --seed 7 --database sqlite:///var/sim.db
 
+`run` with the real clock also runs the daily jobs (bot/followup/daily_jobs.yml: retention and the
+group-outcome monitor, once a day over all engines); `--no-daily-jobs` leaves them out.
+
 `run` also takes a simulated clock for tests and demos: `--start ISO --until ISO --step-minutes N`
 runs pass after pass at those moments as fast as it can, and `--progress FILE` writes the last
 moment fully done to FILE (a restart can continue from there). With `--start ISO --speed X
@@ -49,8 +52,19 @@ def _engine(args):
 
     policy = load_policy(args.policy) if args.policy else default_policy()
     pause = getattr(args, "pause_after_send", 0.0)
+    # The daily jobs (retention, the outcome monitor) run with the real clock unless switched off;
+    # with a simulated clock only when asked (they act on the real conversations).
+    jobs = getattr(args, "daily_jobs", None)
+    if jobs is None:
+        jobs = args.command == "run" and not getattr(args, "start", None)
+    schedule = None
+    if jobs:
+        from bot.followup import daily_jobs
+
+        schedule = daily_jobs.load(args.jobs) if getattr(args, "jobs", None) else daily_jobs.default()
     return Engine(args.database, sender=_sender(args.sender), policy=policy, name=args.name,
-                  mark_every=args.mark_every, after_send=(lambda _delivery: time.sleep(pause)) if pause else None)
+                  mark_every=args.mark_every, after_send=(lambda _delivery: time.sleep(pause)) if pause else None,
+                  daily_jobs=schedule)
 
 
 def _report_line(moment: datetime, report) -> str:
@@ -155,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--policy", help="another policy file (default bot/followup/policy.yml)")
         command.add_argument("--name", help="this engine's name in claimed rows (default host:pid:random)")
         command.add_argument("--mark-every", type=int, default=1, help="sent messages marked per transaction")
+        command.add_argument("--daily-jobs", dest="daily_jobs", action="store_true", default=None,
+                             help="run retention and the outcome monitor once a day (default: with `run` on the "
+                                  "real clock)")
+        command.add_argument("--no-daily-jobs", dest="daily_jobs", action="store_false")
+        command.add_argument("--jobs", help="another daily jobs file (default bot/followup/daily_jobs.yml)")
 
     tick = commands.add_parser("tick", help="one pass")
     engine_options(tick)

@@ -10,7 +10,7 @@ batches, and building a statement with an inline list of 2,000 ids costs more th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.addresses import is_whatsapp, sms_to
 from bot.clock import as_utc
-from bot.followup import calendar, plan, planner
+from bot.followup import calendar, first_contact, plan, planner
 from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
@@ -63,6 +63,10 @@ class Context:
     template_names: dict[str, str]
     contacts: dict[int, list[datetime]]
     tried: dict[str, set[str]]
+    # First contact on new arrears (bot/followup/first_contact.py): the episodes of the batch's
+    # rows, and the customers who talked to us since we saw their arrears.
+    episodes: dict[int, Any] = field(default_factory=dict)
+    in_conversation: set[int] = field(default_factory=set)
 
     def templated_name(self, response: str) -> str | None:
         return self.template_names.get(response)
@@ -86,12 +90,15 @@ class Context:
                        if last is not None and now - as_utc(last) <= WHATSAPP_WINDOW}
         contacts = _contacts(session, rows, customer_ids, book, every, now, policy)
         # Whether the customer is in arrears or in an arrangement only matters for outreach.
-        outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive")})
+        outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive",
+                                                                          first_contact.KIND)})
+        episodes = first_contact.episodes_of(session, rows)
         return cls(instalments=instalments, arrangements=arrangements, counts=counts,
                    in_arrears=customers_in_arrears(session, outreach),
                    in_arrangement=customers_in_arrangement(session, outreach), book=book,
                    window_open=window_open, templated=set(template_names), template_names=template_names,
-                   contacts=contacts, tried={})
+                   contacts=contacts, tried={}, episodes=episodes,
+                   in_conversation=first_contact.in_conversation(session, episodes))
 
     def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
         """The channels this message already has a row on (looked up only when the planned

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from bot.followup import calendar, plan, rules
+from bot.followup import calendar, first_contact, plan, rules
 from bot.followup.context import Context
 from bot.followup.links import PaymentLinks
 from bot.followup.policy import Policy
@@ -80,12 +80,15 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
         kind = row["kind"]
         instalment = context.instalments.get(row["instalment_id"])
         arrangement = context.arrangements.get(row["arrangement_id"])
+        episode = context.episodes.get(int(facts.get("episode") or 0))
         reason = rules.relevance(
             kind, today, facts, policy,
             instalment=rules.InstalmentState(instalment.status, instalment.due_on) if instalment else None,
             arrangement=rules.ArrangementState(arrangement.status) if arrangement else None,
             customer_has_arrears=row["customer_id"] in context.in_arrears,
-            customer_in_arrangement=row["customer_id"] in context.in_arrangement)
+            customer_in_arrangement=row["customer_id"] in context.in_arrangement,
+            arrears_open=episode is not None and episode.ended_on is None and episode.arrears_cents > 0,
+            customer_in_conversation=row["customer_id"] in context.in_conversation)
         if reason is not None:
             skips.append({"b_id": row["id"], "b_outcome": reason})
             report.skipped[reason] += 1
@@ -113,6 +116,8 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
             arrangement_sender = arrangement.sender_id if arrangement else None
             candidates = context.book.candidates(row["customer_id"], row["sender_id"] or None,
                                                  arrangement_sender, policy)
+            if kind == first_contact.KIND:
+                candidates = first_contact.preferred(candidates, policy)
             tried = context.tried_for(session, row["customer_id"], row["kind"], logical) - {row["channel"]}
             address, refusal = rules.choose_address(candidates, tried, **checks)
         if address is None:
@@ -137,6 +142,16 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
             row = moved
             facts = moved["facts"]
         slots = message_slots(session, row, instalment, arrangement, context, address, links)
+        if kind == first_contact.KIND and not slots.get("payment_link"):
+            # The message is the link (R24): without one (the provider is down) it waits and tries again.
+            until = calendar.next_allowed(now + timedelta(minutes=policy.retry_minutes), policy)
+            if "id" in row:
+                defers.append({"b_id": row["id"], "b_not_before": until, "b_outcome": "deferred:no_payment_link"})
+            else:  # moved to another address just now: that row is inserted waiting
+                row.update(status="pending", claimed_by=None, claim_expires_at=None, not_before=until,
+                           outcome="deferred:no_payment_link")
+            report.deferred["no_payment_link"] += 1
+            continue
         if arrangement is not None and arrangement.id in context.counts:
             total, paid, behind = context.counts[arrangement.id]
             facts.update(instalment_count=total, paid_count=paid, behind_count=behind)
@@ -189,6 +204,17 @@ def message_slots(session: Session, row: dict, instalment: Any, arrangement: Any
     elif kind == "success" and arrangement is not None:
         total, paid, _ = context.counts.get(arrangement.id, (0, 0, 0))
         slots.update(paid_count=str(paid), instalment_count=str(total))
+    elif kind == first_contact.KIND:
+        episode = context.episodes.get(int((row["facts"] or {}).get("episode") or 0))
+        if episode is not None:
+            slots["arrears_amount"] = format_euro(episode.arrears_cents)
+            link, qr = links.arrears_link(session, customer_id=episode.customer_id, loan_id=episode.loan_id,
+                                          episode_id=episode.id, cents=episode.arrears_cents,
+                                          sender_id=address.sender_id, channel=address.channel)
+            slots["payment_link"] = link
+            if qr:
+                slots["payment_qr_url"] = qr
+        return slots  # no arrangement, so no contact person yet
     elif kind == "satisfaction":
         # The question's own slots (awaiting_satisfaction, its context) as planned.
         return dict(row["slots"] or {})

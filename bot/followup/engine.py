@@ -42,6 +42,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot import clock
 from bot.followup import calendar, deciding, ledger, marking, plan, planner
+from bot.followup.daily_jobs import DailyJobs, Schedule
 from bot.followup.deciding import Send
 from bot.followup.links import PaymentLinks
 from bot.followup.policy import Policy
@@ -136,7 +137,7 @@ class Engine:
     def __init__(self, database_url: str | None = None, *, sender: Sender, policy: Policy | None = None,
                  name: str | None = None, links: PaymentLinks | None = None, mark_every: int = 1,
                  after_send: Callable[[Delivery], None] | None = None, journal: str | None = None,
-                 batch_size: int | None = None) -> None:
+                 batch_size: int | None = None, daily_jobs: Schedule | None = None) -> None:
         from bot.config import settings
 
         self.url = database_url or settings().database_url
@@ -154,9 +155,12 @@ class Engine:
         self.after_send = after_send  # tests: a hook between send and mark (where a kill hurts most)
         self._seen_arrangement = 0
         self._paid_checked: datetime | None = None
+        self._arrears_checked: datetime | None = None  # first contact: episodes seen since (R24)
         self.timings: Counter = Counter()  # seconds per phase, for the simulator's figures
         self._live = False
         self.dialect = self.db.dialect.name
+        # Retention and the group-outcome monitor, once a day over all engines (`run` with the real clock).
+        self.daily_jobs = DailyJobs(self.session, self.name, daily_jobs) if daily_jobs is not None else None
 
     def session(self) -> Session:
         return Session(self.db, future=True, expire_on_commit=False)
@@ -169,6 +173,8 @@ class Engine:
         report = TickReport()
         started = time.perf_counter()
         report.days_closed = self.close_days(now, report)
+        if self.daily_jobs is not None:
+            self.daily_jobs.run_due(now)
         planned = time.perf_counter()
         report.planned += self.plan_recent(now)
         sending = time.perf_counter()
@@ -227,10 +233,14 @@ class Engine:
             paid_since = now - timedelta(hours=36)
             if self._paid_checked is not None:
                 paid_since = max(paid_since, self._paid_checked - timedelta(minutes=10))
-            planned = planner.plan_recent(session, now, self.policy, new_arrangements=fresh, paid_since=paid_since)
+            # Arrears seen since the last look (with the same margin); at start, the last few days.
+            arrears_since = self._arrears_checked - timedelta(minutes=10) if self._arrears_checked else None
+            planned = planner.plan_recent(session, now, self.policy, new_arrangements=fresh, paid_since=paid_since,
+                                          arrears_seen_since=arrears_since)
             if fresh:
                 self._seen_arrangement = max(fresh)
         self._paid_checked = now
+        self._arrears_checked = now
         return planned
 
     # -- sending ------------------------------------------------------------------------------------------

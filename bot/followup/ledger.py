@@ -371,20 +371,6 @@ def close_day(session: Session, day: date, *, grace_days: int, broken_after_miss
     return DayClosed(due=len(due), missed=len(missed), ended=len(ended))
 
 
-def record_arrears(session: Session, loan: Loan, day: date) -> bool:
-    """New arrears on a loan; True (and an `arrears_again` event) when the customer had an
-    arrangement that ended before: that is a relapse (R21)."""
-    ended = session.execute(select(Arrangement).where(Arrangement.customer_id == loan.customer_id,
-                                                      Arrangement.status.in_(("completed", "broken")))
-                            .order_by(Arrangement.ended_at.desc()).limit(1)).scalar_one_or_none()
-    if ended is None:
-        return False
-    events.record(session, "arrears_again",
-                  at=datetime.combine(day, datetime.min.time().replace(hour=12), clock.AMSTERDAM),
-                  customer_id=loan.customer_id, arrangement_id=ended.id, reason=loan.loan_type)
-    return True
-
-
 def record_risk_signal(session: Session, customer_id: int, kind: str, observed_on: date,
                        detail: dict[str, Any] | None = None) -> None:
     """A risk signal from the lender's data (a bounced direct debit, a rising overdraft, a missed

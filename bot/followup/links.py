@@ -33,3 +33,23 @@ class PaymentLinks:
         except ValueError as error:
             log.info("instalment %s: no payment link (%s); the plan page instead", instalment.id, error)
         return plan_link(arrangement.id), None
+
+    def arrears_link(self, session: Session, *, customer_id: int, loan_id: int, episode_id: int, cents: int,
+                     sender_id: str, channel: str) -> tuple[str | None, str | None]:
+        """The iDEAL link and QR for all of a loan's new arrears (first contact, R24): one per
+        episode and amount (key `arrears:<episode>:<cents>`), so a retried message carries the
+        same link; (None, None) when none can be made now."""
+        from bot.payments.service import request_payment
+
+        key = f"arrears:{episode_id}:{cents}"
+        try:
+            for _ in range(3):  # a link cancelled or expired meanwhile: a new one, keyed after it
+                with session.begin_nested():
+                    made = request_payment(session, customer_id=customer_id, loan_id=loan_id, amount_cents=cents,
+                                           sender_id=sender_id, channel=channel, idempotency_key=key)
+                if made.status == "open":
+                    return (made.checkout_url, made.payment_qr_url) if made.checkout_url else (None, None)
+                key = f"arrears:{episode_id}:{cents}:after:{made.public_id}"
+        except ValueError as error:
+            log.info("arrears episode %s: no payment link (%s)", episode_id, error)
+        return None, None

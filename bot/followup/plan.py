@@ -194,6 +194,10 @@ class Plan:
                                (_KEYS_BY_CUSTOMER, customer_ids)):
             self._seen.update(logical_of(key) for key, in each_in(self.session, statement, sorted(set(ids)), kind=kind))
 
+    def has(self, logical: str) -> bool:
+        """Whether this message already has a row (after `existing`) or was added in this pass."""
+        return logical in self._seen
+
     def add(self, *, logical: str, kind: str, customer_id: int, address: Address | None, moment: datetime,
             facts: dict[str, Any], slots: dict[str, Any], arrangement_id: int | None = None,
             instalment_id: int | None = None) -> bool:

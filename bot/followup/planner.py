@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.followup import calendar, outreach
+from bot.followup import calendar, first_contact, outreach
 from bot.followup.plan import (
     Plan,
     each_in,
@@ -280,14 +280,16 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
     outreach.plan_satisfaction(plan, day)
+    first_contact.plan_new_arrears(plan)  # the last few days' episodes: what a pass missed is caught up
     return plan.save()
 
 
 def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangements: list[int],
-                paid_since: datetime) -> int:
+                paid_since: datetime, arrears_seen_since: datetime | None = None) -> int:
     """The planning of every pass: instalment messages of arrangements agreed since the last
-    daily planning (reminders meant for today onwards, missed messages for today), and small
-    successes for recent payments."""
+    daily planning (reminders meant for today onwards, missed messages for today), small
+    successes for recent payments, and first contact on arrears seen since `arrears_seen_since`
+    (None: the last few days, bot/followup/first_contact.py)."""
     lock_planning(session)
     plan = Plan(session, policy, now)
     if new_arrangements:
@@ -295,4 +297,5 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
         plan_instalment_messages(plan, [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)],
                                  today, arrangement_ids=new_arrangements)
     plan_success(plan, paid_since)
+    first_contact.plan_new_arrears(plan, seen_since=arrears_seen_since)
     return plan.save()

@@ -17,7 +17,7 @@ import yaml
 POLICY_FILE = Path(__file__).with_name("policy.yml")
 
 KINDS = ("reminder_before", "reminder_today", "missed", "reassessment", "success", "aftercare", "preventive",
-         "satisfaction")
+         "satisfaction", "new_arrears")
 # The variables each response uses (domain/followup.yml); the engine fills exactly these.
 RESPONSE_SLOTS = {
     "reminder_before": ("instalment_amount", "due_date", "payment_link", "contact_person"),
@@ -27,6 +27,7 @@ RESPONSE_SLOTS = {
     "success": ("paid_count", "instalment_count", "contact_person"),
     "aftercare": ("contact_person",),
     "preventive": (),
+    "new_arrears": ("arrears_amount", "payment_link", "payment_qr_url"),
 }
 LIBERATION_DAY = ("every_year", "lustrum", "never")
 OUTREACH_CHANNELS = ("whatsapp", "sms", "telegram", "widget", "rest")
@@ -115,7 +116,8 @@ def _whole(data: dict[str, Any], key: str, where: str, minimum: int = 0) -> int:
 
 
 KIND_NUMBERS = {"reminder_before": ("days_before",), "missed": ("days_after",), "reassessment": ("after_missed",),
-                "aftercare": ("months",), "preventive": ("signal_max_age_days", "min_days_between")}
+                "aftercare": ("months",), "preventive": ("signal_max_age_days", "min_days_between"),
+                "new_arrears": ("max_age_days", "stale_after_days")}
 
 
 def parse(data: dict[str, Any]) -> Policy:
@@ -136,6 +138,11 @@ def parse(data: dict[str, Any]) -> Policy:
                     raise PolicyError("policy.yml: kinds.success.milestones holds numbers, half or last")
         if name == "aftercare" and not set(spec.get("after") or []) <= {"completed", "broken", "cancelled"}:
             raise PolicyError("policy.yml: kinds.aftercare.after lists arrangement end statuses")
+        if name == "new_arrears":
+            _whole(spec, "delay_hours", f"kinds.{name}")
+            preferred = spec.get("channels")
+            if not preferred or not set(preferred) <= set(OUTREACH_CHANNELS):
+                raise PolicyError(f"policy.yml: kinds.new_arrears.channels lists channels from {', '.join(OUTREACH_CHANNELS)}")
         options = {k: v for k, v in spec.items() if k not in ("response", "rule", "priority")}
         kinds[name] = KindPolicy(name, str(spec["response"]), str(spec.get("rule") or f"R23.{name}"),
                                  int(spec.get("priority", KINDS.index(name) + 1)), options)

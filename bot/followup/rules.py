@@ -36,6 +36,8 @@ OPTED_OUT = "opted_out"
 NO_CHANNEL = "no_channel"
 WINDOW_CLOSED = "window_closed_no_template"
 EXCLUDED = "channel_excluded"
+ARREARS_CLEARED = "arrears_cleared"
+IN_CONVERSATION = "in_conversation"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class ArrangementState:
 
 def relevance(kind: str, today: date, facts: dict, policy: Policy, *, instalment: InstalmentState | None = None,
               arrangement: ArrangementState | None = None, customer_has_arrears: bool = False,
-              customer_in_arrangement: bool = False) -> str | None:
+              customer_in_arrangement: bool = False, arrears_open: bool = False,
+              customer_in_conversation: bool = False) -> str | None:
     """None while the message still matters now, else the reason it no longer does."""
     if kind in ("reminder_before", "reminder_today", "missed"):
         if instalment is None or arrangement is None:
@@ -88,6 +91,18 @@ def relevance(kind: str, today: date, facts: dict, policy: Policy, *, instalment
         if customer_in_arrangement:
             return IN_ARRANGEMENT
         return None
+    if kind == "new_arrears":
+        # First contact (R24): only while the arrears are open, not when a conversation since we
+        # saw them or a running arrangement already said it, and within days of its moment (R25).
+        if not arrears_open:
+            return ARREARS_CLEARED
+        if customer_in_arrangement:
+            return IN_ARRANGEMENT
+        if customer_in_conversation:
+            return IN_CONVERSATION
+        meant = date.fromisoformat(facts["meant_for"]) if facts.get("meant_for") else None
+        stale_after = int(policy.kind(kind)["stale_after_days"]) if kind in policy.kinds else 0
+        return STALE if meant is not None and today > meant + timedelta(days=stale_after) else None
     if kind == "satisfaction":
         # Asked within a week of what it is about; later the answer would mean little.
         planned_for = date.fromisoformat(facts["meant_for"]) if facts.get("meant_for") else None

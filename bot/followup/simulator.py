@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import addresses, clock
-from bot.followup import calendar, ledger, optout
+from bot.followup import calendar, episodes, ledger, optout
 from bot.followup.contacts import contact_person_for
 from bot.followup.engine import Engine, TickReport
 from bot.followup.links import PaymentLinks
@@ -338,13 +338,16 @@ class Simulation:
             for at, customer_id, kind, observed_on in due["signal"]:
                 ledger.record_risk_signal(session, customer_id, kind, observed_on, {"simulated": True})
                 self.summary.risk_signals += 1
-            for at, customer_id, loan_id in due["arrears"]:
+            for at, customer_id, _loan_id in due["arrears"]:
                 loan = session.execute(select(Loan).where(Loan.customer_id == customer_id)).scalars().first()
                 if loan is None:
                     continue
+                # The lender's books show a term unpaid: recorded as the books import records it
+                # (an episode for first contact, R24; a relapse after an ended arrangement, R21).
+                before = loan.arrears_cents
                 loan.arrears_cents += loan.monthly_term_cents
                 loan.terms_behind += 1
-                if loan_id is not None and ledger.record_arrears(session, loan, calendar.local_today(at)):
+                if episodes.arrears_changed(session, loan, before, calendar.local_today(at), at=at).relapse:
                     self.summary.relapses += 1
         return bool(due["pay"])
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.config import settings
-from bot.followup import ledger
+from bot.followup import episodes, ledger
 from bot.money import format_euro
 from bot.payments.providers import (
     FINAL_STATUSES,
@@ -228,6 +228,13 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
         term = session.execute(select(Loan.monthly_term_cents).where(Loan.id == payment.loan_id)).scalar_one()
         share = arrears_share(instalment, term, paid)
         reduced = _reduce_arrears(session, payment.loan_id, share) if share > 0 else 0
+        # Kept for the lender's books import (bot/intake/books.py): this counts until the books hold it.
+        session.execute(update(Payment).where(Payment.id == payment.id).values(arrears_share_cents=share)
+                        .execution_options(synchronize_session=False))
+        if reduced:
+            loan = session.get(Loan, payment.loan_id)
+            # Paid off: the arrears episode ends (cured), so arrears that come back are a relapse (R21).
+            episodes.arrears_changed(session, loan, loan.arrears_cents + reduced, clock.today())
         # Counted in the transaction that moved the payment to paid: only the webhook that won counts.
         if instalment is not None and ledger.record_payment(session, instalment, paid, now):
             log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)

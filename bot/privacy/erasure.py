@@ -15,6 +15,7 @@ from bot.store.models import (
     Arrangement,
     ArrearsEpisode,
     AuditEntry,
+    BookedPayment,
     Case,
     CaseNote,
     ChannelOptOut,
@@ -23,6 +24,7 @@ from bot.store.models import (
     Customer,
     FollowUp,
     Instalment,
+    LenderRecord,
     Loan,
     LocalPaymentLink,
     OutcomeEvent,
@@ -88,6 +90,8 @@ def export_customer(session: Session, customer_number: str, tracker: Engine | No
         "channel_opt_outs": _rows(session, ChannelOptOut, or_(ChannelOptOut.customer_id == customer_id,
                                                               ChannelOptOut.sender_id.in_(found.sender_ids))),
         "risk_signals": _rows(session, RiskSignal, RiskSignal.customer_id == customer_id),
+        "booked_payments": _rows(session, BookedPayment, BookedPayment.loan_id.in_(found.loan_ids)),
+        "lender_records": _rows(session, LenderRecord, LenderRecord.customer_id == customer_id),
         "outcome_events": _rows(session, OutcomeEvent, OutcomeEvent.customer_id == customer_id),
         "conversations": {sender: [json.loads(event) for event in events] for sender, events in
                           tracker_store.conversation_events(tracker or tracker_store.tracker_engine(),
@@ -116,6 +120,9 @@ def erase_customer(session: Session, customer_number: str, tracker: Engine | Non
     local_links = list(session.execute(select(Payment.provider_id).where(
         Payment.customer_id == customer_id, Payment.provider == "local")).scalars())
     remove("local_payment_links", delete(LocalPaymentLink).where(LocalPaymentLink.id.in_(local_links)))
+    # The lender's payments and records about this customer (bot/intake), before the payments they name.
+    remove("booked_payments", delete(BookedPayment).where(BookedPayment.loan_id.in_(found.loan_ids)))
+    remove("lender_records", delete(LenderRecord).where(LenderRecord.customer_id == customer_id))
     remove("payments", delete(Payment).where(or_(Payment.customer_id == customer_id,
                                                    Payment.case_id.in_(found.case_ids))))
     arrangement_ids = list(session.execute(select(Arrangement.id)

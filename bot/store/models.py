@@ -40,6 +40,10 @@ class Loan(Base):
     costs_cents = Column(Integer, nullable=False, default=0)
     # Risk signals without arrears (R22): the follow-up issue reads these.
     bounced_debits_quarter = Column(Integer, nullable=False, default=0)
+    # The lender's own figure for the arrears and the day it is as of (bot/intake/books.py): the
+    # arrears above are this minus payments counted here that the figure does not hold yet.
+    books_arrears_cents = Column(Integer, nullable=True)
+    books_as_of = Column(Date, nullable=True)
 
     customer = relationship("Customer", back_populates="loans")
     episodes = relationship("ArrearsEpisode", back_populates="loan", order_by="ArrearsEpisode.started_on")
@@ -55,6 +59,9 @@ class ArrearsEpisode(Base):
     started_on = Column(Date, nullable=False)
     ended_on = Column(Date)
     terms = Column(Integer, nullable=False, default=1)
+    # When our data first showed these arrears (bot/followup/episodes.py); first contact (R24,
+    # R25) counts from here. None for episodes made before migration 0014.
+    detected_at = Column(DateTime(timezone=True), nullable=True)
 
     loan = relationship("Loan", back_populates="episodes")
 
@@ -129,6 +136,9 @@ class Payment(Base):
     updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False)
     paid_at = Column(DateTime(timezone=True))
     customer_notified_at = Column(DateTime(timezone=True))
+    # What this payment took off the loan's arrears when it became paid (part of an instalment
+    # may cover the regular term); the lender's books import counts it until the books hold it.
+    arrears_share_cents = Column(Integer, nullable=True)
 
 
 class StaffUser(Base):
@@ -276,9 +286,12 @@ from bot.store.followup_models import (  # noqa: E402 - they build on the tables
     OutcomeEvent,
     RiskSignal,
 )
+from bot.store.intake_models import BookedPayment, DailyJob, LenderRecord  # noqa: E402 - lender data (issue 21)
 
 __all__ = ["ARRANGEMENT_STATUSES", "INSTALMENT_STATUSES", "Arrangement", "ChannelOptOut", "FollowUp", "FollowUpDay",
-           "Instalment", "OutcomeEvent", "RiskSignal"]
+           "Instalment", "OutcomeEvent", "RiskSignal", "BookedPayment", "DailyJob", "LenderRecord"]
 
 # The follow-up engine's daily look-up of resolved cases (migration 0011): otherwise it reads the whole table.
 Index("ix_cases_resolved_at", Case.resolved_at)
+# First contact on new arrears (bot/followup/first_contact.py) finds the open episodes (migration 0014).
+Index("ix_arrears_episodes_open", ArrearsEpisode.ended_on, ArrearsEpisode.started_on)

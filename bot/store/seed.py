@@ -1,11 +1,13 @@
 """Fictional demo customers for `make run` and the tests (issue 2). Seeding twice changes nothing."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
+from bot import clock
+from bot.followup import episodes as arrears_episodes
 from bot.followup import ledger
 from bot.store.db import session_scope
 from bot.store.models import ArrearsEpisode, Customer, Loan
@@ -43,6 +45,13 @@ def seed_demo_customers(url: str | None = None, today: date | None = None) -> in
             session.add(customer)
             # Each bounced direct debit is also a risk signal for preventive contact (R22).
             session.flush()
+            if behind:
+                # The current arrears as the loan data shows them (bot/followup/episodes.py): the
+                # oldest open term fell due a few days after the start of its month; first contact
+                # plans from this episode (R24), and Kees's is a relapse after his cured ones (R21).
+                arrears_episodes.arrears_changed(session, loan, 0, today,
+                                         began_on=today - relativedelta(months=behind - 1, days=3),
+                                         at=datetime.combine(today, time(0), clock.AMSTERDAM))
             for i in range(bounced):
                 observed = today - relativedelta(days=7 + 21 * i)
                 ledger.record_risk_signal(session, customer.id, "bounced_debit", observed,

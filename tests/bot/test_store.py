@@ -35,7 +35,12 @@ def test_seed_matches_the_issue(database):
             ("personal_loan", 21000, 1)
         assert (loans["100002"].loan_type, loans["100002"].arrears_cents) == ("revolving_credit", 75000)
         assert (loans["100003"].loan_type, loans["100003"].arrears_cents) == ("mortgage", 230000)
-        assert (loans["100004"].arrears_cents, len(loans["100004"].episodes)) == (37000, 4)
+        # Kees: 4 earlier episodes, each cured, and the current one (open; issue 21: the loan data's episodes).
+        assert (loans["100004"].arrears_cents, len(loans["100004"].episodes)) == (37000, 5)
+        assert [e.ended_on is None for e in loans["100004"].episodes].count(True) == 1
+        # Every customer in arrears has one open episode, which first contact plans from (R24).
+        assert {number for number, loan in loans.items() if any(e.ended_on is None for e in loan.episodes)} == \
+            {"100001", "100002", "100003", "100004"}
         assert (loans["100005"].arrears_cents, loans["100005"].bounced_debits_quarter) == (0, 2)
         sanne = session.execute(select(Customer).where(Customer.customer_number == "100001")).scalar_one()
         assert (sanne.full_name, sanne.birth_date, sanne.phone) == ("Sanne de Vries", date(1988, 4, 12), "+31612345001")
