@@ -11,7 +11,8 @@ what it is told, the same way for `make run`, the end-to-end tests and a product
   most `MAX_RESTARTS` times in `RESTART_WINDOW` seconds; the others keep serving meanwhile.
 - Ctrl-C or SIGTERM stops every service (SIGTERM, then SIGKILL after `STOP_SECONDS`).
 
-Services (`BETAALHULP_SERVICES`, default all, in this order): actions, rasa, web, followup, console.
+Services (`BETAALHULP_SERVICES`, in this order): actions, rasa, web, followup, console, and intake;
+by default all of them, intake only when BETAALHULP_INTAKE_SECRET is set.
 """
 from __future__ import annotations
 
@@ -64,8 +65,12 @@ def services_from_env(env: dict[str, str]) -> list[Service]:
         "followup": Service("followup", [python, "-m", "bot.followup", "run"]),
         "console": Service("console", [python, "-m", "bot.console", "serve"],
                            f"http://127.0.0.1:{console_port}/health"),
+        # The lender's data endpoint (bot/intake): only where the lender's secret is set.
+        "intake": Service("intake", [python, "-m", "bot.intake", "serve"],
+                          f"http://127.0.0.1:{env.get('INTAKE_PORT', '8082')}/health"),
     }
-    wanted = env.get("BETAALHULP_SERVICES", "").replace(",", " ").split() or list(every)
+    default = [name for name in every if name != "intake" or env.get("BETAALHULP_INTAKE_SECRET")]
+    wanted = env.get("BETAALHULP_SERVICES", "").replace(",", " ").split() or default
     unknown = sorted(set(wanted) - set(every))
     if unknown:
         raise SystemExit(f"BETAALHULP_SERVICES: unknown {', '.join(unknown)} (known: {', '.join(every)})")
@@ -183,6 +188,8 @@ def ready_lines(env: dict[str, str], names: list[str]) -> list[str]:
         lines.append(f"Betaalhulp: demo page with the chat widget on {env.get('BETAALHULP_PUBLIC_URL')}")
     if "console" in names:
         lines.append(f"Betaalhulp: staff console on http://127.0.0.1:{env.get('CONSOLE_PORT', '8081')}")
+    if "intake" in names:
+        lines.append(f"Betaalhulp: lender data endpoint on http://127.0.0.1:{env.get('INTAKE_PORT', '8082')}")
     if "rasa" in names:
         lines.append(f"Betaalhulp: Rasa on http://127.0.0.1:{env['RASA_PORT']} (REST: /webhooks/rest/webhook)")
     return lines
