@@ -19,12 +19,22 @@ def web(stack):
 
 @pytest.fixture
 def sanne_restored(web):
-    """Sanne's arrears come back after this test: the other tests on this stack talk to her too."""
-    yield
+    """Sanne's arrears and arrears episodes come back after this test: the other tests on this stack
+    talk to her too, and paying ends her open episode, which would make her next arrears look
+    recurring (R9) to the conversations after this one."""
     engine = create_engine(web.database_url)
+    loan = "SELECT id FROM loans WHERE reference = 'PE-100001'"
+    with engine.connect() as connection:
+        episodes = connection.execute(text(f"SELECT * FROM arrears_episodes WHERE loan_id = ({loan})")).mappings().all()
+    yield
     with engine.begin() as connection:
         connection.execute(text("UPDATE loans SET arrears_cents = 21000, terms_behind = 1 "
                                 "WHERE reference = 'PE-100001'"))
+        connection.execute(text(f"DELETE FROM arrears_episodes WHERE loan_id = ({loan})"))
+        for episode in episodes:
+            columns = ", ".join(episode.keys())
+            values = ", ".join(f":{name}" for name in episode.keys())
+            connection.execute(text(f"INSERT INTO arrears_episodes ({columns}) VALUES ({values})"), dict(episode))
 
 
 def test_sanne_pays_from_the_chat_and_hears_it(web, sender, sanne_restored):
