@@ -17,7 +17,7 @@ import yaml
 POLICY_FILE = Path(__file__).with_name("policy.yml")
 
 KINDS = ("reminder_before", "reminder_today", "missed", "reassessment", "success", "aftercare", "preventive",
-         "satisfaction", "new_arrears")
+         "satisfaction", "new_arrears", "checkin")
 # The variables each response uses (domain/followup.yml); the engine fills exactly these.
 RESPONSE_SLOTS = {
     "reminder_before": ("instalment_amount", "due_date", "payment_link", "contact_person"),
@@ -28,6 +28,7 @@ RESPONSE_SLOTS = {
     "aftercare": ("contact_person",),
     "preventive": (),
     "new_arrears": ("arrears_amount", "payment_link", "payment_qr_url"),
+    "checkin": ("pause_end_date", "contact_person"),
 }
 LIBERATION_DAY = ("every_year", "lustrum", "never")
 OUTREACH_CHANNELS = ("whatsapp", "sms", "telegram", "widget", "rest")
@@ -143,6 +144,8 @@ def parse(data: dict[str, Any]) -> Policy:
             preferred = spec.get("channels")
             if not preferred or not set(preferred) <= set(OUTREACH_CHANNELS):
                 raise PolicyError(f"policy.yml: kinds.new_arrears.channels lists channels from {', '.join(OUTREACH_CHANNELS)}")
+        if name == "checkin" and (not spec.get("solutions") or not all(isinstance(s, str) for s in spec["solutions"])):
+            raise PolicyError("policy.yml: kinds.checkin.solutions lists the solutions whose check-in was promised")
         options = {k: v for k, v in spec.items() if k not in ("response", "rule", "priority")}
         kinds[name] = KindPolicy(name, str(spec["response"]), str(spec.get("rule") or f"R23.{name}"),
                                  int(spec.get("priority", KINDS.index(name) + 1)), options)

@@ -1,0 +1,102 @@
+"""Promises the bot makes are kept (issue 21 §3, R28, R29).
+
+A payment pause's confirmation says "Op {datum} nemen we contact met je op": from the
+conversation (the real actions) to the message the follow-up engine sends on that day, under
+the rules of every unprompted message.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from actions.solution import ActionAcceptProposal, ActionProposeSolution
+from bot import clock
+from bot.followup import calendar, checkins
+from bot.followup.engine import Engine
+from bot.followup.policy import default as default_policy
+from bot.followup.sending import RecordingSender
+from bot.formatting import format_date_nl
+from bot.store.db import session_scope
+from bot.store.models import Arrangement, FollowUp
+from tests.actions.conftest import make_tracker, responses, run
+from tests.actions.test_solution import verified
+from tests.followup.helpers import AMSTERDAM, aware, local
+
+AGREED = local(date(2026, 11, 23), 10, 0)  # a Monday, the seed's day after
+PAUSE = {"arrears_cause": "illness", "cause_structural": False, "cause_description": "ik ben ziek",
+         "cause_followup": "ja over drie maanden", "recovery_months": 3, "customer_wish": "pause"}
+
+
+def tick(engine: Engine, at: datetime) -> None:
+    clock.set_clock(lambda: at)
+    engine.tick(at)
+
+
+def agree_to_a_pause(sender: str) -> dict:
+    """Sanne asks for a pause because she is ill for a while, and agrees: the confirmation."""
+    clock.set_clock(lambda: AGREED)
+    slots = {**verified("100001", "12-04-1988"), **PAUSE}
+    run(ActionProposeSolution(), make_tracker(slots, sender=sender))
+    _, messages = run(ActionAcceptProposal(), make_tracker({**slots, "awaiting_agreement": True}, sender=sender))
+    assert responses(messages)[0] == "utter_confirm_payment_pause"
+    return messages[0]
+
+
+def checkin_rows(url: str) -> list[FollowUp]:
+    with session_scope(url) as session:
+        return list(session.execute(select(FollowUp).where(FollowUp.kind == "checkin")).scalars())
+
+
+def test_a_pause_confirmation_promises_a_day_and_that_day_the_message_goes(database):
+    confirmation = agree_to_a_pause("rest:sanne")
+    with session_scope(database) as session:
+        arrangement = session.execute(select(Arrangement)).scalar_one()
+        promised, ends_on = arrangement.checkin_on, arrangement.ends_on
+    # The day the customer was told is the day stored.
+    assert confirmation["checkin_date"] == format_date_nl(promised) and promised == date(2027, 2, 9)
+    sender = RecordingSender()
+    engine = Engine(database, sender=sender)
+    tick(engine, AGREED + timedelta(minutes=1))
+    tick(engine, local(promised - timedelta(days=2), 0, 10))
+    assert not checkin_rows(database)  # not planned a long way ahead: as its day comes into view
+    tick(engine, local(promised - timedelta(days=1), 0, 10))
+    (row,) = checkin_rows(database)
+    assert row.status == "pending" and aware(row.not_before) == local(promised, 9, 0)
+    tick(engine, local(promised, 8, 59))
+    assert checkin_rows(database)[0].status == "pending"
+    tick(engine, local(promised, 9, 0))
+    (delivery,) = [d for d in sender.deliveries if d.kind == "checkin"]
+    assert (delivery.response, delivery.sender_id) == ("utter_followup_checkin", "rest:sanne")
+    assert delivery.slots["pause_end_date"] == format_date_nl(ends_on) and delivery.slots["contact_person"]
+    (row,) = checkin_rows(database)
+    assert row.status == "sent" and row.rule == "R29.checkin" and row.facts["promised_for"] == promised.isoformat()
+    assert aware(row.sent_at).astimezone(AMSTERDAM).replace(tzinfo=None) == datetime(2027, 2, 9, 9, 0)
+
+
+def test_a_promise_on_a_closed_day_is_kept_the_open_day_before():
+    policy = default_policy()
+    # Easter Monday 2027 (29 March): Sunday and Good Friday are closed too, so Saturday.
+    moment = checkins.promised_moment(date(2027, 3, 29), date(2027, 1, 4), local(date(2027, 3, 1), 9, 0), policy)
+    assert moment == local(date(2027, 3, 27), 9, 0)
+    # An open day stays as it is, at the send time.
+    assert checkins.promised_moment(date(2027, 3, 30), date(2027, 1, 4), local(date(2027, 3, 1), 9, 0),
+                                    policy) == local(date(2027, 3, 30), 9, 0)
+    # Never in the past, never before the arrangement began.
+    assert checkins.promised_moment(date(2027, 3, 29), date(2027, 3, 29), local(date(2027, 3, 29), 12, 0),
+                                    policy) == calendar.next_allowed(local(date(2027, 3, 29), 12, 0), policy)
+
+
+def test_a_promised_contact_is_not_sent_for_an_arrangement_that_ended(database):
+    """The arrangement no longer runs when the day comes: nothing goes, and the reason is kept."""
+    agree_to_a_pause("rest:sanne")
+    with session_scope(database) as session:
+        promised = session.execute(select(Arrangement)).scalar_one().checkin_on
+    engine = Engine(database, sender=RecordingSender())
+    tick(engine, AGREED + timedelta(minutes=1))
+    tick(engine, local(promised - timedelta(days=1), 0, 10))
+    with session_scope(database) as session:
+        session.execute(select(Arrangement)).scalar_one().status = "cancelled"
+    tick(engine, local(promised, 9, 0))
+    (row,) = checkin_rows(database)
+    assert (row.status, row.outcome) == ("skipped", "arrangement_ended")
