@@ -278,6 +278,7 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     plan_instalment_messages(plan, in_view, day)
     plan_reassessment(plan, day)
     checkins.plan_checkins(plan, in_view)
+    outreach.plan_broken(plan, day)
     outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
     outreach.plan_satisfaction(plan, day)

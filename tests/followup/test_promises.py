@@ -1,27 +1,32 @@
 """Promises the bot makes are kept (issue 21 §3, R28, R29).
 
-A payment pause's confirmation says "Op {datum} nemen we contact met je op": from the
-conversation (the real actions) to the message the follow-up engine sends on that day, under
-the rules of every unprompted message.
+- A payment pause's confirmation says "Op {datum} nemen we contact met je op": from the
+  conversation (the real actions) to the message the follow-up engine sends on that day, under
+  the rules of every unprompted message.
+- A broken arrangement ends with a message saying what changed and what can still be done;
+  "Je regeling is klaar" (aftercare) only after an arrangement completed by paying.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+import yaml
 from sqlalchemy import select
 
 from actions.solution import ActionAcceptProposal, ActionProposeSolution
 from bot import clock
-from bot.followup import calendar, checkins
+from bot.followup import calendar, checkins, ledger
 from bot.followup.engine import Engine
+from bot.followup.policy import POLICY_FILE, PolicyError, parse
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import RecordingSender
 from bot.formatting import format_date_nl
 from bot.store.db import session_scope
-from bot.store.models import Arrangement, FollowUp
+from bot.store.models import Arrangement, Customer, FollowUp, Loan
 from tests.actions.conftest import make_tracker, responses, run
 from tests.actions.test_solution import verified
-from tests.followup.helpers import AMSTERDAM, aware, local
+from tests.followup.helpers import AMSTERDAM, add_arrangement, add_customer, aware, local, pay, rows, run_days
 
 AGREED = local(date(2026, 11, 23), 10, 0)  # a Monday, the seed's day after
 PAUSE = {"arrears_cause": "illness", "cause_structural": False, "cause_description": "ik ben ziek",
@@ -100,3 +105,50 @@ def test_a_promised_contact_is_not_sent_for_an_arrangement_that_ended(database):
     tick(engine, local(promised, 9, 0))
     (row,) = checkin_rows(database)
     assert (row.status, row.outcome) == ("skipped", "arrangement_ended")
+
+
+# -- a broken arrangement ends with what changed and what can still be done (R5, R28) ----------------
+def test_a_broken_arrangement_says_what_changed_and_never_that_it_is_done(db):
+    customer, loan = add_customer(db, 41, senders=["rest:broken"])
+    dues = [date(2027, 6, 8), date(2027, 7, 8), date(2027, 8, 9), date(2027, 9, 8)]
+    arrangement = add_arrangement(db, customer, loan, dues, sender_id="rest:broken", starts_on=date(2027, 6, 1))
+    engine = Engine(db, sender=RecordingSender())
+    run_days(engine, date(2027, 6, 1), date(2027, 11, 30), times=((0, 10), (9, 0), (13, 0)))
+    with session_scope(db) as session:
+        ended = session.get(Arrangement, arrangement)
+        assert ended.status == "broken" and ended.aftercare_from is None
+    # The third missed (9 August, 3 days' grace) at the close of 13 August: broken, said the next morning.
+    (row,) = [r for r in rows(db) if r.kind == "arrangement_broken"]
+    assert row.status == "sent" and row.rule == "R28.arrangement_broken"
+    assert aware(row.sent_at).astimezone(AMSTERDAM).date() == date(2027, 8, 14)
+    assert row.slots["arrears_amount"] == "€ 400" and row.facts["missed_count"] == 3
+    assert row.response == "utter_followup_arrangement_broken"
+    assert not [r for r in rows(db) if r.kind == "aftercare"]  # "Je regeling is klaar" never goes
+
+
+def test_aftercare_only_follows_an_arrangement_completed_by_paying(db):
+    paid_customer, paid_loan = add_customer(db, 42, senders=["rest:paid"])
+    paid = add_arrangement(db, paid_customer, paid_loan, [date(2027, 6, 8)], sender_id="rest:paid",
+                           starts_on=date(2027, 6, 1))
+    pause_customer, pause_loan = add_customer(db, 43, arrears_cents=30000, senders=["rest:pause"])
+    with session_scope(db) as session:
+        pause = ledger.start_arrangement(
+            session, customer=session.get(Customer, pause_customer), loan=session.get(Loan, pause_loan),
+            offer={"solution": "payment_pause", "policy_version": "test", "pause_months": 1},
+            contact_person="Daan", sender_id="rest:pause", starts_on=date(2027, 6, 1)).id
+    pay(db, paid, 1, local(date(2027, 6, 7), 12))
+    engine = Engine(db, sender=RecordingSender())
+    run_days(engine, date(2027, 6, 1), date(2027, 7, 12), times=((0, 10), (9, 0)))
+    with session_scope(db) as session:
+        assert session.get(Arrangement, paid).status == session.get(Arrangement, pause).status == "completed"
+    aftercare = [r for r in rows(db) if r.kind == "aftercare"]
+    # The paid one: a check-in a month on. The pause that ran out: its arrears still stand, not "klaar".
+    assert [(r.arrangement_id, r.status) for r in aftercare] == [(paid, "sent")]
+    assert not [r for r in rows(db) if r.kind == "arrangement_broken"]
+
+
+def test_the_policy_refuses_aftercare_after_a_broken_arrangement():
+    data = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
+    data["kinds"]["aftercare"]["after"] = ["completed", "broken"]
+    with pytest.raises(PolicyError, match="completed"):
+        parse(data)
