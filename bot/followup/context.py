@@ -91,7 +91,7 @@ class Context:
         contacts = _contacts(session, rows, customer_ids, book, every, now, policy)
         # Whether the customer is in arrears or in an arrangement only matters for outreach.
         outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive",
-                                                                          first_contact.KIND)})
+                                                                          "arrangement_broken", first_contact.KIND)})
         episodes = first_contact.episodes_of(session, rows)
         return cls(instalments=instalments, arrangements=arrangements, counts=counts,
                    in_arrears=customers_in_arrears(session, outreach),

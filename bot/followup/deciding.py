@@ -215,6 +215,8 @@ def message_slots(session: Session, row: dict, instalment: Any, arrangement: Any
             if qr:
                 slots["payment_qr_url"] = qr
         return slots  # no arrangement, so no contact person yet
+    elif kind in ("checkin", "arrangement_broken"):
+        slots.update({k: v for k, v in (row["slots"] or {}).items() if k != "contact_person"})
     elif kind == "satisfaction":
         # The question's own slots (awaiting_satisfaction, its context) as planned.
         return dict(row["slots"] or {})

@@ -62,6 +62,11 @@ def _ends_on(offer: dict[str, Any], starts_on: date) -> date:
     return starts_on + relativedelta(months=int(months))
 
 
+def _checkin_on(offer: dict[str, Any]) -> date | None:
+    """The check-in date the customer was told (None when the offer has none)."""
+    return date.fromisoformat(offer["checkin_date"]) if offer.get("checkin_date") else None
+
+
 def monthly_schedule(amount_euros: int, months: int, first_due: date) -> list[dict[str, Any]]:
     """A plain schedule of equal months, for an offer staff adjusted in the console."""
     return [{"month": month, "due": (first_due + relativedelta(months=month - 1)).isoformat(), "amount": amount_euros}
@@ -89,7 +94,7 @@ def start_arrangement(session: Session, *, customer: Customer, loan: Loan, offer
     arrangement = Arrangement(
         customer_id=customer.id, loan_id=loan.id, case_id=case.id if case else None, solution=offer["solution"],
         policy_version=str(offer.get("policy_version") or "unknown"), status="active", starts_on=starts_on,
-        ends_on=_ends_on(offer, starts_on), contact_person=contact_person,
+        ends_on=_ends_on(offer, starts_on), checkin_on=_checkin_on(offer), contact_person=contact_person,
         sender_id=sender_id or (case.sender_id if case else None), channel=channel or (case.channel if case else None))
     for number, (due_on, cents) in enumerate(_schedule(offer, starts_on), start=1):
         arrangement.instalments.append(Instalment(number=number, due_on=due_on, amount_cents=cents))
@@ -156,6 +161,7 @@ def start_arrangements(session: Session, items: list[dict[str, Any]]) -> list[St
         row = {"customer_id": customer.id, "loan_id": loan.id, "case_id": case.id if case else None,
                "solution": offer["solution"], "policy_version": str(offer.get("policy_version") or "unknown"),
                "status": "active", "starts_on": starts_on, "ends_on": _ends_on(offer, starts_on),
+               "checkin_on": _checkin_on(offer),
                "contact_person": item["contact_person"],
                "sender_id": sender_id or (case.sender_id if case else None),
                "channel": channel or (case.channel if case else None)}

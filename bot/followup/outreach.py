@@ -1,23 +1,24 @@
 """Planning the messages about the customer rather than an instalment (bot/followup/planner.py
-plans the rest): aftercare after an arrangement ended, preventive contact on risk signals (R22)
-and the satisfaction question (R21).
+plans the rest): aftercare after an arrangement completed, the message that a broken one
+stopped (R5, R28), preventive contact on risk signals (R22) and the satisfaction question (R21).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.followup import calendar
 from bot.followup.plan import Plan, each_in, logical_of
+from bot.money import format_euro
 from bot.outcomes.sqltools import unindexed
 from bot.policy.dates import add_months
 from bot.store.idlists import id_list, in_list
-from bot.store.models import Arrangement, Case, FollowUp, Loan, OutcomeEvent, RiskSignal
+from bot.store.models import Arrangement, Case, FollowUp, Instalment, Loan, OutcomeEvent, RiskSignal
 
-ARRANGEMENT = Arrangement.__table__.c
+ARRANGEMENT, INSTALMENT, LOAN = Arrangement.__table__.c, Instalment.__table__.c, Loan.__table__.c
 
 
 def plan_aftercare(plan: Plan, day: date, days: list[date]) -> None:
@@ -67,8 +68,10 @@ _AFTERCARE_FROM = (select(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.s
 
 
 def begin_aftercare(session: Session, day: date, after: list[str]) -> None:
-    """Arrangements that ended lately (as `after` lists) begin aftercare on `day`. Those with
-    check-ins already (all planned at once before migration 0012) keep those and get no more."""
+    """Arrangements that ended lately (as `after` lists: completed) by paying begin aftercare on
+    `day`: a pause that ran out has no instalments and is not "klaar" (its arrears still stand).
+    Those with check-ins already (all planned at once before migration 0012) keep those and get
+    no more."""
     # ended_at is compared coarsely (stored times differ per database); the status is checked here
     # rather than in SQL, and aftercare_from's index is ruled out, so SQLite walks the ended_at
     # index (a few rows a day), not every arrangement still running or ever ended.
@@ -77,10 +80,50 @@ def begin_aftercare(session: Session, day: date, after: list[str]) -> None:
         select(ARRANGEMENT.id, ARRANGEMENT.status)
         .where(ARRANGEMENT.ended_at >= since, unindexed(ARRANGEMENT.aftercare_from).is_(None))
         .where(~select(FollowUp.id).where(FollowUp.arrangement_id == ARRANGEMENT.id,
-                                          FollowUp.kind == "aftercare").exists()))
+                                          FollowUp.kind == "aftercare").exists())
+        .where(select(INSTALMENT.id).where(INSTALMENT.arrangement_id == ARRANGEMENT.id).exists()))
         if row.status in after]
     if ended:
         session.execute(update(Arrangement.__table__).where(ARRANGEMENT.id.in_(ended)).values(aftercare_from=day))
+
+
+BROKEN = "arrangement_broken"
+# Arrangements broken lately (ended_at: the coarse window begin_aftercare uses), with the loan's
+# arrears and their missed instalments' open amount and count.
+_BROKEN_LATELY = (select(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.sender_id, ARRANGEMENT.contact_person,
+                         ARRANGEMENT.solution, LOAN.arrears_cents, func.count(INSTALMENT.id),
+                         func.sum(INSTALMENT.amount_cents - INSTALMENT.paid_cents))
+                  .join(Loan.__table__, LOAN.id == ARRANGEMENT.loan_id)
+                  .join(Instalment.__table__, INSTALMENT.arrangement_id == ARRANGEMENT.id)
+                  .where(ARRANGEMENT.ended_at >= bindparam("since"), ARRANGEMENT.status == "broken",
+                         INSTALMENT.status == "missed")
+                  .group_by(ARRANGEMENT.id, ARRANGEMENT.customer_id, ARRANGEMENT.sender_id,
+                            ARRANGEMENT.contact_person, ARRANGEMENT.solution, LOAN.arrears_cents))
+
+
+def plan_broken(plan: Plan, day: date) -> None:
+    """The message that an arrangement stopped (R5, R28), once, the morning after it broke: that
+    payments did not come in, what is open now (the loan's arrears, at least the missed
+    instalments), and what the customer can still do. Never "klaar": that is aftercare's, for
+    arrangements completed by paying."""
+    if BROKEN not in plan.policy.kinds:
+        return
+    policy, session = plan.policy, plan.session
+    rows = session.execute(_BROKEN_LATELY, {"since": calendar.start_of_day(day - timedelta(days=4))}).all()
+    if not rows:
+        return
+    plan.existing(BROKEN, arrangement_ids=[r[0] for r in rows])
+    book = plan.book.ensure([r[1] for r in rows], [r[2] for r in rows if r[2]])
+    for arrangement_id, customer_id, sender_id, contact_person, solution, arrears, missed, missed_open in rows:
+        open_cents = max(int(arrears or 0), int(missed_open or 0))
+        plan.add(logical=f"a{arrangement_id}:{BROKEN}", kind=BROKEN, customer_id=customer_id,
+                 address=book.planned_address(customer_id, sender_id, policy),
+                 moment=calendar.planned_moment(day, policy),
+                 facts={"missed_count": int(missed), "open_cents": open_cents, "solution": solution,
+                        "meant_for": day.isoformat()},
+                 slots={"arrears_amount": format_euro(open_cents),
+                        "contact_person": contact_person},
+                 arrangement_id=arrangement_id)
 
 
 _IN_ARREARS = select(Loan.__table__.c.customer_id).where(in_list(Loan.__table__.c.customer_id, id_list()),

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.followup import calendar, first_contact, outreach
+from bot.followup import calendar, checkins, first_contact, outreach
 from bot.followup.plan import (
     Plan,
     each_in,
@@ -277,6 +277,8 @@ def plan_day(session: Session, day: date, now: datetime, policy: Policy, *, firs
     in_view = [day + timedelta(days=n) for n in range(0 if first else ahead, ahead + 1)]
     plan_instalment_messages(plan, in_view, day)
     plan_reassessment(plan, day)
+    checkins.plan_checkins(plan, in_view)
+    outreach.plan_broken(plan, day)
     outreach.plan_aftercare(plan, day, in_view)
     outreach.plan_preventive(plan, day)
     outreach.plan_satisfaction(plan, day)
@@ -294,8 +296,9 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
     plan = Plan(session, policy, now)
     if new_arrangements:
         today = calendar.local_today(now)
-        plan_instalment_messages(plan, [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)],
-                                 today, arrangement_ids=new_arrangements)
+        in_view = [today + timedelta(days=n) for n in range(policy.plan_days_ahead + 1)]
+        plan_instalment_messages(plan, in_view, today, arrangement_ids=new_arrangements)
+        checkins.plan_checkins(plan, in_view, arrangement_ids=new_arrangements)
     plan_success(plan, paid_since)
     first_contact.plan_new_arrears(plan, seen_since=arrears_seen_since)
     return plan.save()

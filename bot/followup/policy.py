@@ -17,7 +17,7 @@ import yaml
 POLICY_FILE = Path(__file__).with_name("policy.yml")
 
 KINDS = ("reminder_before", "reminder_today", "missed", "reassessment", "success", "aftercare", "preventive",
-         "satisfaction", "new_arrears")
+         "satisfaction", "new_arrears", "checkin", "arrangement_broken")
 # The variables each response uses (domain/followup.yml); the engine fills exactly these.
 RESPONSE_SLOTS = {
     "reminder_before": ("instalment_amount", "due_date", "payment_link", "contact_person"),
@@ -28,6 +28,8 @@ RESPONSE_SLOTS = {
     "aftercare": ("contact_person",),
     "preventive": (),
     "new_arrears": ("arrears_amount", "payment_link", "payment_qr_url"),
+    "checkin": ("pause_end_date", "contact_person"),
+    "arrangement_broken": ("arrears_amount", "contact_person"),
 }
 LIBERATION_DAY = ("every_year", "lustrum", "never")
 OUTREACH_CHANNELS = ("whatsapp", "sms", "telegram", "widget", "rest")
@@ -136,13 +138,17 @@ def parse(data: dict[str, Any]) -> Policy:
             for item in spec.get("milestones") or []:
                 if item not in ("half", "last") and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
                     raise PolicyError("policy.yml: kinds.success.milestones holds numbers, half or last")
-        if name == "aftercare" and not set(spec.get("after") or []) <= {"completed", "broken", "cancelled"}:
-            raise PolicyError("policy.yml: kinds.aftercare.after lists arrangement end statuses")
+        # The aftercare message says the arrangement is done: true only of a completed one (R28).
+        if name == "aftercare" and not set(spec.get("after") or []) <= {"completed"}:
+            raise PolicyError("policy.yml: kinds.aftercare.after may only list completed (its text says the "
+                              "arrangement is done; a broken one gets arrangement_broken)")
         if name == "new_arrears":
             _whole(spec, "delay_hours", f"kinds.{name}")
             preferred = spec.get("channels")
             if not preferred or not set(preferred) <= set(OUTREACH_CHANNELS):
                 raise PolicyError(f"policy.yml: kinds.new_arrears.channels lists channels from {', '.join(OUTREACH_CHANNELS)}")
+        if name == "checkin" and (not spec.get("solutions") or not all(isinstance(s, str) for s in spec["solutions"])):
+            raise PolicyError("policy.yml: kinds.checkin.solutions lists the solutions whose check-in was promised")
         options = {k: v for k, v in spec.items() if k not in ("response", "rule", "priority")}
         kinds[name] = KindPolicy(name, str(spec["response"]), str(spec.get("rule") or f"R23.{name}"),
                                  int(spec.get("priority", KINDS.index(name) + 1)), options)

@@ -103,6 +103,12 @@ def relevance(kind: str, today: date, facts: dict, policy: Policy, *, instalment
         meant = date.fromisoformat(facts["meant_for"]) if facts.get("meant_for") else None
         stale_after = int(policy.kind(kind)["stale_after_days"]) if kind in policy.kinds else 0
         return STALE if meant is not None and today > meant + timedelta(days=stale_after) else None
+    if kind == "arrangement_broken":
+        # What changed and what can still be done (R5, R28): said unless a new arrangement runs.
+        return IN_ARRANGEMENT if customer_in_arrangement else None
+    if kind == "checkin":
+        # A promised contact (R29): kept while the arrangement it was promised in still runs.
+        return None if arrangement is not None and arrangement.status == "active" else ENDED
     if kind == "satisfaction":
         # Asked within a week of what it is about; later the answer would mean little.
         planned_for = date.fromisoformat(facts["meant_for"]) if facts.get("meant_for") else None

@@ -38,6 +38,9 @@ class Arrangement(Base):
     # meant for this day plus m months, each planned as its day comes into view (migration 0012).
     # A date, not ended_at: that moment is stored differently per database and writer.
     aftercare_from = Column(Date, nullable=True, index=True)
+    # The day the bot said it would get in touch (the offer's check-in date, e.g. a pause's "Op
+    # {datum} nemen we contact met je op"); the follow-up engine plans that message (migration 0015).
+    checkin_on = Column(Date, nullable=True, index=True)
 
     instalments = relationship("Instalment", back_populates="arrangement", order_by="Instalment.number")
 

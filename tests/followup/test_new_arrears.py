@@ -27,6 +27,7 @@ from sqlalchemy import select
 from bot import clock
 from bot.followup import optout
 from bot.followup.engine import Engine
+from bot.followup.policy import default as default_policy
 from bot.followup.sending import RecordingSender
 from bot.intake import schema
 from bot.intake.service import take_in_batch
@@ -78,7 +79,7 @@ def test_new_arrears_in_the_books_bring_a_kind_message_with_link_and_qr_at_once(
     assert (link.amount_cents, link.customer_id) == (20000, customer) and link.idempotency_key.startswith("arrears:")
     assert slots["payment_link"].endswith(link.public_id) and link.public_id in slots["payment_qr_url"]
     (row,) = first_contacts(db)
-    assert row.status == "sent" and row.rule == "R24.new_arrears" and row.policy_version == "2026.3"
+    assert row.status == "sent" and row.rule == "R24.new_arrears" and row.policy_version == default_policy().version
     assert row.facts["arrears_began_on"] == "2027-03-01" and row.facts["days_since_arrears_began"] == 1
     # Once per episode: later passes, and the arrears growing a term, bring no second one.
     tick(engine, local(TUESDAY, 11, 0))
