@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/betaalhulp.tar.gz
-MODEL_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
+# data/causes/ feeds the cause classifier (bot/causes/model.py), not Rasa: no retrain for it.
+MODEL_INPUTS := config.yml $(shell find domain data -name '*.yml' -not -path 'data/causes/*' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 export ACTIONS_PORT ?= 5055
 export RASA_PORT ?= 5005

@@ -11,10 +11,11 @@ from rasa_sdk.forms import FormValidationAction
 from actions.base import Events, SafeAction
 from bot import cases
 from bot.assessment import asks_recovery_months, assess_cause, followup_for, read_recovery_months
-from bot.causes import classify_cause
+from bot.causes import classify_cause, prepare
 from bot.store.db import session_scope
 
 MAX_STORY_LENGTH = 2000
+prepare()  # fit the cause classifier when the action server loads, not at a customer's turn
 
 
 class ValidateCauseForm(FormValidationAction):

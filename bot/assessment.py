@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from bot.causes import structural_default
+from bot.language import find_hits, tokenize
 from bot.parsing import parse_int, parse_yes_no
 
 POLICY_FILE = Path(__file__).with_name("assessment.yml")
@@ -33,12 +34,26 @@ class CauseAssessment:
     answers: dict
 
 
+def read_outlook(text: str) -> bool | None:
+    """Whether an answer to "will it get better?" says yes (True: a foreseeable end), no (False:
+    it lasts) or nothing either way (None), from outlook phrases first, then yes/no."""
+    rules = assessment_policy()["outlook"]
+    tokens = tokenize(text)
+    if find_hits(rules["unknown"], tokens, negatable=False):
+        return None
+    if find_hits(rules["lasting"], tokens, negatable=False):
+        return False
+    if find_hits(rules["foreseeable_end"], tokens):
+        return True
+    return parse_yes_no(text)
+
+
 def assess_cause(cause: str, description: str, followup_answer: str) -> CauseAssessment:
     rule = followup_for(cause)
     structural = structural_default(cause)
     answer: bool | str | None = followup_answer
     if rule["kind"] == "yes_no":
-        answer = parse_yes_no(followup_answer)
+        answer = read_outlook(followup_answer) if rule.get("outlook") else parse_yes_no(followup_answer)
         if answer is not None:
             structural = rule["yes_structural"] if answer else rule["no_structural"]
     answers = {"cause_description": description, "cause_followup": followup_answer,

@@ -6,8 +6,9 @@ from .classify import (
                        classify_cause,
                        explain_cause,
                        needs_follow_up,
+                       prepare,
                        structural_default,
 )
 
 __all__ = ["CAUSES", "CauseResult", "causes_version", "classify_cause", "explain_cause",
-           "needs_follow_up", "structural_default"]
+           "needs_follow_up", "prepare", "structural_default"]

@@ -2,7 +2,9 @@
 
 The bot asks an open question and then follows up; this module turns an answer into one of
 a fixed set of categories and tells whether the cause counts as structural by default (which
-triggers the income/expense check, R9). Rules and words live in causes.yml, versioned.
+triggers the income/expense check, R9). Rules and words live in causes.yml, versioned; the
+trained classifier (model.py, issue 22) reads the answers the lexicon has no words for, and the
+two are weighed together as causes.yml's `classifier` section says.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.language import first_hit, load_yaml, tokenize
+from bot.language import find_hits, first_hit, load_yaml, tokenize
+
+from . import model
 
 CAUSES_PATH = Path(__file__).with_name("causes.yml")
 
@@ -26,7 +30,8 @@ FALLBACK = "other"
 class CauseResult:
     cause: str                      # one of CAUSES
     term: str | None                # lexicon term that decided it; None for the fallback
-    candidates: tuple[str, ...]     # every cause that matched, in priority order
+    candidates: tuple[str, ...]     # every cause the lexicon matched, in priority order
+    probability: float | None = None  # the trained classifier's probability for `cause`
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class _Rules:
     follow_up: dict
     no_typo: frozenset
     version: str
+    classifier: dict
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +62,7 @@ def _rules() -> _Rules:
         follow_up={c: bool(causes[c].get("follow_up", False)) for c in priority},
         no_typo=frozenset(str(w) for w in data.get("typo_exclusions") or ()),
         version=str(data["version"]),
+        classifier=dict(data["classifier"]),
     )
 
 
@@ -64,19 +71,55 @@ def causes_version() -> str:
     return _rules().version
 
 
-def explain_cause(text: str) -> CauseResult:
-    """Like classify_cause, with the deciding term and all matching causes (for staff)."""
+def _lexicon(text: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """The causes the lexicon finds, in priority order with the deciding term, and the causes
+    whose words only appear denied ("ik ben niet ziek"): the classifier may not pick those."""
     rules = _rules()
     tokens = tokenize(text)
     matched: list[tuple[str, str]] = []
+    denied: set[str] = set()
     for cause in rules.priority:
         hit = first_hit(rules.terms[cause], tokens, no_typo=rules.no_typo,
                         excludes=rules.excludes[cause])
         if hit is not None:
             matched.append((cause, hit.term))
-    if not matched:
+        elif find_hits(rules.terms[cause], tokens, no_typo=rules.no_typo, negatable=False,
+                       excludes=rules.excludes[cause]):
+            denied.add(cause)
+    return matched, denied
+
+
+def explain_cause(text: str) -> CauseResult:
+    """Like classify_cause, with the deciding term, all lexicon causes and the probability."""
+    if not tokenize(text):
         return CauseResult(FALLBACK, None, ())
-    return CauseResult(matched[0][0], matched[0][1], tuple(c for c, _ in matched))
+    settings = _rules().classifier
+    return weigh(text, model.probabilities(text, float(settings["regularisation"])), settings)
+
+
+def weigh(text: str, probs: dict[str, float], settings: dict) -> CauseResult:
+    """Each cause scores the classifier's probability, plus `lexicon_bonus` when the lexicon found
+    it and `priority_bonus` for the lexicon's first cause (R7: debts elsewhere outrank the rest).
+    Without a lexicon match the classifier's best cause must reach `min_probability`. A cause in
+    `lexicon_decides` that the terms found wins outright (R7: debts elsewhere come first)."""
+    matched, denied = _lexicon(text)
+    candidates = tuple(c for c, _ in matched)
+    decided = [c for c in candidates if c in settings.get("lexicon_decides", ())]
+    if decided:
+        return CauseResult(decided[0], dict(matched)[decided[0]], candidates, probs.get(decided[0]))
+    scores = {c: p for c, p in probs.items() if c not in denied}
+    for rank, cause in enumerate(candidates):
+        scores[cause] = scores.get(cause, 0.0) + float(settings["lexicon_bonus"]) + (
+            float(settings["priority_bonus"]) if rank == 0 else 0.0)
+    best = max(scores, key=lambda c: (scores[c], c == FALLBACK))
+    if not candidates and (best == FALLBACK or probs[best] < float(settings["min_probability"])):
+        return CauseResult(FALLBACK, None, (), probs.get(FALLBACK))
+    return CauseResult(best, dict(matched).get(best), candidates, probs.get(best))
+
+
+def prepare() -> None:
+    """Fits the classifier now (about a second), so the first customer does not wait for it."""
+    model.fitted(float(_rules().classifier["regularisation"]))
 
 
 def classify_cause(text: str) -> str:
