@@ -1,8 +1,9 @@
 """The REST channel, made safe: a development channel in `make run`, off in production (issue 9).
 
-Unlike Rasa's stock one it validates the body (4xx with a reason, never a 500), namespaces the
-sender id (`rest:<sender>`), ignores slash syntax, answers within seconds even when the action
-server is slow or down, and logs nothing the customer wrote.
+Unlike Rasa's stock one it validates the body (4xx with a reason, never a 500) and namespaces the
+sender id (`rest:<sender>`); everything else (slash syntax, limits, the answer within seconds
+even when the action server is slow or down) is the inbound pipeline every channel shares
+(bot/channels/inbound.py). Nothing the customer wrote is logged.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import addresses
-from bot.channels.guard import MAX_TEXT_LENGTH, SenderRateLimit, guarded_turn, neutralise, render
+from bot.channels.inbound import Inbound, InboundPipeline
 
 SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 # Room for a long message (which gets a kind answer), not for a flood.
@@ -34,7 +35,7 @@ class SafeRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("safe_rest_webhook", __name__)
-        rate_limit = SenderRateLimit()
+        pipeline = InboundPipeline(self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -56,13 +57,8 @@ class SafeRestInput(InputChannel):
             if not isinstance(text, str):
                 return problem(400, "'message' must be a string")
             sender_id = PREFIX + sender
-            if not rate_limit.allow(sender_id):
-                return response.json(await render(request.app, "utter_slow_down", sender_id, self.name()), status=429)
-            if len(text) > MAX_TEXT_LENGTH:
-                return response.json(await render(request.app, "utter_message_too_long", sender_id, self.name()))
-            collector = CollectingOutputChannel()
-            message = UserMessage(neutralise(text), collector, sender_id, input_channel=self.name())
-            replies = await guarded_turn(request.app, on_new_message, message, collector, self.name())
-            return response.json(replies)
+            outcome = await pipeline.handle(request.app, on_new_message,
+                                            Inbound(sender_id, text, CollectingOutputChannel()))
+            return response.json(outcome.said, status=429 if outcome.status == "limited" else 200)
 
         return webhook

@@ -8,7 +8,10 @@ Routes (channel name `telegram_secret`):
 Sender ids are `telegram:<chat_id>`. Buttons are an inline keyboard (callback_data = payload; the
 callback query is answered so the client stops its spinner); images are sent as photos. The
 output channel holds no connection and needs no conversation, so pushes through Rasa's HTTP API
-(`output_channel=latest`) work. The same update_id twice makes one turn. The webhook is set by
+(`output_channel=latest`) work. After the secret, an update passes the inbound pipeline every
+channel shares (bot/channels/inbound.py): the same update_id twice makes one turn, "/stop", the
+per-sender limit, length, slash syntax in text and callback data alike, and the guarded turn (a
+kind "still working" in the webhook's answer after 8 s while the turn goes on). The webhook is set by
 `python -m bot.channels.telegram set-webhook URL`, never at start-up.
 
 Telegram gives no verified phone number (unless the user shares a contact, ignored for now):
@@ -35,14 +38,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import addresses
+from bot.channels.inbound import MEDIA_WITHOUT_TEXT, Inbound, InboundPipeline  # noqa: F401
 from bot.channels.state import ChannelState
-from bot.followup import optout
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "telegram_secret"
 SENDER_PREFIX = addresses.TELEGRAM
-MEDIA_WITHOUT_TEXT = "/out_of_scope"  # a photo or sticker without caption: the kind out-of-scope answer
 MAX_UPDATE_BYTES = 256 * 1024
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -187,9 +189,17 @@ class TelegramSecretInput(InputChannel):
     def __init__(self, settings: TelegramSettings, state: ChannelState | None = None) -> None:
         self.settings = settings
         self.state = state or ChannelState()
+        self.pipeline = InboundPipeline(self.name(), provider="telegram", state=self.state)
+        self._callbacks: set[asyncio.Task] = set()
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramSecretOutput(self.settings, self.state)
+
+    def _answer_callback(self, callback_id: str) -> None:
+        task = asyncio.ensure_future(call_with_retry(self.settings, "answerCallbackQuery",
+                                                     lambda bot: bot.answer_callback_query(callback_id)))
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
 
     def _secret_ok(self, request: Request) -> bool:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token") or ""
@@ -226,31 +236,26 @@ class TelegramSecretInput(InputChannel):
                 return response.json({"status": "ignored"})  # edits, channel posts, ...: no turn
             chat_id, text, callback_id = incoming
 
-            key = f"{self.settings.bot_id}:{update.update_id}"
-            if not await asyncio.to_thread(self.state.first_time, "telegram", key):
-                logger.info("telegram: update %s already handled; retry ignored", update.update_id)
-                return response.json({"status": "duplicate"})
             if callback_id:
-                await call_with_retry(self.settings, "answerCallbackQuery",
-                                      lambda bot: bot.answer_callback_query(callback_id))
+                # Stops the client's spinner; not awaited, so a slow Bot API never delays the turn.
+                self._answer_callback(callback_id)
             sender_id = f"{SENDER_PREFIX}{chat_id}"
-            if optout.is_stop_message(text):  # "/stop" or "stop": no more unprompted messages here
-                await asyncio.to_thread(self.state.opt_out, sender_id, "customer_stop")
-            text = await asyncio.to_thread(self.state.inbound, sender_id, text) or text
-            metadata = {"channel": "telegram", "update_id": update.update_id}
-            try:
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender_id,
-                                                 input_channel=self.name(), metadata=metadata))
-            except Exception:
-                logger.exception("telegram: handling update %s failed", update.update_id)
-                await asyncio.to_thread(self.state.forget, "telegram", key)
-                return response.json({"error": "temporarily unavailable"}, status=503)
-            return response.json({"status": "ok"})
+            outcome = await self.pipeline.handle(request.app, on_new_message, Inbound(
+                sender_id, text, self.get_output_channel(), provider_id=f"{self.settings.bot_id}:{update.update_id}",
+                metadata={"channel": "telegram", "update_id": update.update_id}))
+            if outcome.status == "duplicate":
+                return response.json({"status": "duplicate"})
+            quiet = outcome.status in ("answered", "silent") or outcome.told_before
+            if quiet or not outcome.texts:
+                return response.json({"status": "ok"})
+            # What the turn could not send in time goes back as a Bot API call in the answer
+            # itself (Telegram runs it), so it arrives even when the Bot API is slow for us.
+            return response.json({"method": "sendMessage", "chat_id": chat_id, "text": "\n\n".join(outcome.texts)})
 
         return hook
 
     @staticmethod
-    def _incoming(update: Update) -> tuple[int, str, str | None] | None:
+    def _incoming(update: Update) -> tuple[int, str | None, str | None] | None:
         """(chat id, text for the bot, callback query id) or None when the update makes no turn."""
         if update.callback_query is not None:
             query = update.callback_query
@@ -262,7 +267,7 @@ class TelegramSecretInput(InputChannel):
         if message is None or message.chat is None:
             return None
         text = (message.text or message.caption or "").strip()
-        return message.chat.id, text or MEDIA_WITHOUT_TEXT, None
+        return message.chat.id, text or None, None  # None: a photo or sticker without caption
 
 
 # -- CLI: python -m bot.channels.telegram set-webhook URL | delete-webhook | webhook-info -------------

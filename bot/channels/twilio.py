@@ -11,7 +11,12 @@ requests get a 403 and never reach the bot. Only after that check does the custo
 number go into the message metadata as `verified_phone` (actions/verification.py trusts it).
 
 Sender ids are namespaced per channel: `twilio_whatsapp:+316...` and `twilio_sms:+316...`.
-The same MessageSid twice makes one turn (remembered in our database, so across workers).
+After the signature, a message passes the inbound pipeline every channel shares
+(bot/channels/inbound.py): the same MessageSid twice makes one turn (remembered in our database,
+so across workers), STOP, the per-sender limit, length, numbered buttons, slash syntax, and the
+guarded turn. The webhook is answered within 8 s (Twilio gives up after 15): a slower turn, Rasa's
+or Twilio's API's, gets a kind "still working" in the TwiML and its replies follow through the
+REST API when it is done.
 
 WhatsApp's 24-hour window: a proactive message (a push through Rasa's HTTP API, which builds
 this output channel for output_channel=latest: payment news, a staff reply from the console)
@@ -31,6 +36,7 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -38,12 +44,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.channels.inbound import MEDIA_WITHOUT_TEXT, Inbound, InboundPipeline, Outcome  # noqa: F401
+from bot.channels.sms import to_gsm7
 from bot.channels.state import ChannelState
 from bot.channels.twilio_common import (  # noqa: F401 - the names tests and callers import from here
     CHANNEL_NAME,
     EMPTY_TWIML,
     MAX_FORM_BYTES,
-    MEDIA_WITHOUT_TEXT,
     OutsideWhatsAppWindow,
     TwilioSettings,
     _Form,
@@ -73,6 +80,7 @@ class TwilioSignedInput(InputChannel):
         self.settings = settings
         self.state = state or ChannelState()
         self.validator = RequestValidator(settings.auth_token)
+        self.pipeline = InboundPipeline(self.name(), provider="twilio", state=self.state)
 
     def status_callback_url(self) -> str | None:
         if not self.settings.public_url:
@@ -108,6 +116,16 @@ class TwilioSignedInput(InputChannel):
             logger.warning("twilio: request with an invalid signature refused")
             return response.json({"error": "invalid X-Twilio-Signature"}, status=403)
         return form
+
+    @staticmethod
+    def _twiml(kind: str, outcome: Outcome) -> HTTPResponse:
+        """The webhook's answer: what the turn could not send itself in time (still working, a
+        failure, slow down) goes back inside the TwiML, which Twilio delivers at once."""
+        quiet = outcome.status in ("answered", "silent", "duplicate") or outcome.told_before
+        texts = [] if quiet else outcome.texts
+        messages = "".join(f"<Message>{escape(to_gsm7(t) if kind == 'sms' else t)}</Message>" for t in texts)
+        return response.text(EMPTY_TWIML.replace("<Response></Response>", f"<Response>{messages}</Response>"),
+                             content_type="text/xml")
 
     def _record_status(self, form: _Form) -> None:
         sid, status = form.first("MessageSid") or form.first("SmsSid"), form.first("MessageStatus")
@@ -157,37 +175,24 @@ class TwilioSignedInput(InputChannel):
                 kind, phone, sender_id = sender_id_for(form.first("From"))
             except ValueError as error:
                 return response.json({"error": str(error)}, status=400)
-            if not await asyncio.to_thread(self.state.first_time, "twilio", sid):
-                logger.info("twilio: message %s already handled; retry ignored", sid)
-                return response.text(EMPTY_TWIML, content_type="text/xml")
-
-            text = (body or "").strip()
+            text = (body or "").strip() or None  # None: media without a caption
             num_media = form.first("NumMedia") or "0"
-            media = int(num_media) if num_media.isdigit() else 0
-            if not text:
-                text = MEDIA_WITHOUT_TEXT
-            if optout.is_stop_message(text):
-                # Recorded here too, so the opt-out holds even if the turn itself fails.
-                await asyncio.to_thread(self.state.opt_out, sender_id, "customer_stop", phone)
-            picked = await asyncio.to_thread(self.state.inbound, sender_id, text)
-            text = picked or text
             output = TwilioSignedOutput(self.settings, self.state, self.status_callback_url(), proactive=False)
-            if kind == "whatsapp":
-                # The customer's message opened the window: what waited for them goes first, once.
-                try:
-                    await output.deliver_queued(sender_id)
-                except Exception:
-                    logger.exception("twilio: delivering queued messages after %s failed", sid)
             # The signature is valid, so Twilio vouches for this number.
-            metadata = {"verified_phone": phone, "channel": kind, "message_id": sid, "media": media}
-            try:
-                await on_new_message(UserMessage(text, output, sender_id,
-                                                 input_channel=self.name(), metadata=metadata))
-            except Exception:
-                logger.exception("twilio: handling message %s failed", sid)
-                # Let Twilio's retry (if any) count as new: the bot never finished this one.
-                await asyncio.to_thread(self.state.forget, "twilio", sid)
-                return response.json({"error": "temporarily unavailable"}, status=503)
-            return response.text(EMPTY_TWIML, content_type="text/xml")
+            metadata = {"verified_phone": phone, "channel": kind, "message_id": sid,
+                        "media": int(num_media) if num_media.isdigit() else 0}
+
+            async def turn(message: UserMessage) -> None:
+                if kind == "whatsapp":
+                    # The customer's message opened the window: what waited for them goes first, once.
+                    try:
+                        await output.deliver_queued(sender_id)
+                    except Exception:
+                        logger.exception("twilio: delivering queued messages after %s failed", sid)
+                await on_new_message(message)
+
+            outcome = await self.pipeline.handle(request.app, turn, Inbound(
+                sender_id, text, output, provider_id=sid, metadata=metadata, phone=phone))
+            return self._twiml(kind, outcome)
 
         return hook

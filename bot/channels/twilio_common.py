@@ -16,9 +16,6 @@ logger = logging.getLogger("bot.channels.twilio")
 CHANNEL_NAME = "twilio_signed"
 WHATSAPP_PREFIX = addresses.WHATSAPP
 SMS_PREFIX = addresses.SMS
-# Sent to the bot for a message with media and no caption: the bot's kind out-of-scope answer
-# ("I cannot help with that; I help with payments") instead of an empty message.
-MEDIA_WITHOUT_TEXT = "/out_of_scope"
 WHATSAPP_MAX_BODY = 1600
 MAX_FORM_BYTES = 64 * 1024
 TEMPLATES_FILE = Path(__file__).with_name("whatsapp_templates.yml")

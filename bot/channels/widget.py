@@ -26,9 +26,10 @@ Here every request is plain HTTP, and the conversation itself lives in Rasa's tr
   `BETAALHULP_WIDGET_ORIGINS` (space or comma separated), by default the web app's public URL
   (`BETAALHULP_PUBLIC_URL`). A browser request from another origin: 403. This channel is the only
   place that sets `Access-Control-Allow-Origin` (scripts/run.sh gives Rasa no `--cors`).
-- As on every channel of ours: slash syntax is neutralised, `guarded_turn` never leaves the
-  customer in silence, bodies are limited, malformed input gets a 4xx with a reason, and nothing
-  the customer wrote is logged.
+- As on every channel of ours, a message passes the one inbound pipeline (bot/channels/inbound.py:
+  the per-sender limit of BETAALHULP_MAX_MESSAGES_PER_MINUTE, length, slash syntax, the guarded
+  turn that never leaves the customer in silence); bodies are limited, malformed input gets a 4xx
+  with a reason, and nothing the customer wrote is logged.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import addresses
-from bot.channels.guard import MAX_TEXT_LENGTH, guarded_turn, neutralise, render
+from bot.channels.inbound import Inbound, InboundPipeline
 from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
 from bot.rasa_ext.tracker_store import retrieve_session
 from bot.rate_limit import RateLimit
@@ -63,7 +64,6 @@ MAX_BODY_BYTES = 16 * 1024  # room for MAX_TEXT_LENGTH characters of any script,
 MAX_LABEL_LENGTH = 200
 POLL_SECONDS = 25.0
 MAX_WAITERS_PER_SESSION = 4  # open tabs of one customer
-MESSAGES_PER_MINUTE = 30
 SESSIONS_PER_TEN_MINUTES = 30  # new sessions per client address
 DEFAULT_SESSION_HOURS = 12
 TOKEN_SALT = "betaalhulp-widget-session"
@@ -209,7 +209,7 @@ class WidgetInput(InputChannel):
         self.sessions = WidgetSessions(secret, int(session_hours * 3600))
         self.allowed_origins = set(allowed_origins if allowed_origins is not None else default_origins())
         self.hub = Hub()
-        self.message_limit = RateLimit(MESSAGES_PER_MINUTE, 60)
+        self.pipeline = InboundPipeline(CHANNEL_NAME)
         self.session_limit = RateLimit(SESSIONS_PER_TEN_MINUTES, 600)
         # A retried send (same client_id) gets the first answer, not a second turn.
         self._answered: OrderedDict[str, dict] = OrderedDict()
@@ -329,26 +329,18 @@ class WidgetInput(InputChannel):
             key = f"{sender_id}/{client_id}" if client_id else None
             if key and key in self._answered:
                 return self._json(request, self._answered[key])
-            if not self.message_limit.allow(sender_id):
-                return self._problem(request, 429, "too many messages; wait a minute")
-            if len(text) > MAX_TEXT_LENGTH:
-                said = await render(request.app, "utter_message_too_long", sender_id, self.name())
-                return self._json(request, {"messages": _ephemeral(said), "cursor": None})
-
             message_id = client_id or uuid.uuid4().hex
-            collector = CollectingOutputChannel()
-            user_message = UserMessage(
-                neutralise(text), collector, sender_id, input_channel=self.name(), message_id=message_id,
-                metadata={"widget_label": label} if label else None)
-            answered = False
-
-            async def turn(msg: UserMessage) -> None:
-                await on_new_message(msg)
-                if answered:  # we gave up waiting: the widget's poll fetches the real replies
-                    self.hub.notify(sender_id)
-
-            said = await guarded_turn(request.app, turn, user_message, collector, self.name())
-            answered = True
+            inbound = Inbound(sender_id, text, CollectingOutputChannel(), message_id=message_id,
+                              metadata={"widget_label": label} if label else None)
+            # A turn we stopped waiting for: the widget's poll fetches its real replies.
+            outcome = await self.pipeline.handle(request.app, on_new_message, inbound,
+                                                 on_late=lambda: self.hub.notify(sender_id))
+            if outcome.status == "limited":
+                return self._json(request, {"error": "too many messages; wait a minute",
+                                            "messages": _ephemeral(outcome.said)}, 429)
+            if outcome.status == "too_long":
+                return self._json(request, {"messages": _ephemeral(outcome.said), "cursor": None})
+            said = outcome.said
             tracker = await self._tracker(request, sender_id)
             logged = replies_to(tracker.events, message_id) if tracker is not None else None
             if logged is None or (not logged and said):

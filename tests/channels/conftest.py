@@ -7,6 +7,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,7 @@ class StandIn:
     requests: list[Recorded] = field(default_factory=list)  # answered with success
     attempts: int = 0  # every request, failures included
     fail_next: list[int | tuple[int, dict]] = field(default_factory=list)  # a status, or a status and body
+    delay: float = 0.0  # seconds before each answer: a slow provider
     server: ThreadingHTTPServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -78,6 +80,7 @@ class StandIn:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 recorded = Recorded(self.path, dict(self.headers), body)
                 stand_in.attempts += 1
+                time.sleep(stand_in.delay)
                 status, payload = stand_in.answer(recorded)
                 if status < 300:
                     stand_in.requests.append(recorded)

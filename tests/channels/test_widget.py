@@ -17,14 +17,15 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot.channels import widget as widget_module
-from bot.channels.guard import MAX_TEXT_LENGTH
+from bot.channels.guard import MAX_TEXT_LENGTH, SenderRateLimit
 from bot.channels.widget import MAX_BODY_BYTES, RateLimit, SessionError, WidgetInput, WidgetSessions, conversation
 from bot.rasa_ext.tracker_store import RedactingSQLTrackerStore
 
 ORIGIN = "http://localhost:8080"
 RESPONSES = {"utter_message_too_long": "Dat bericht is te lang.",
              "utter_something_went_wrong": "Sorry, er ging iets mis.",
-             "utter_still_working": "Ik ben nog bezig."}
+             "utter_still_working": "Ik ben nog bezig.",
+             "utter_slow_down": "Wacht even een minuut."}
 
 
 class TemplateNLG:
@@ -224,13 +225,14 @@ def test_buttons_images_and_links_are_carried(app):
     assert [m["text"] for m in history if m["from"] == "user"] == ["ik wil betalen", "QR-code"]
 
 
-def test_after_a_reload_a_long_conversation_shows_all_of_it(app, tmp_path):
+def test_after_a_reload_a_long_conversation_shows_all_of_it(app, channel, tmp_path):
     # Our SQL store reads a long session for a turn from its newest checkpoint (issue 7); the
     # history the widget shows is still the whole session.
     app.agent.tracker_store = RedactingSQLTrackerStore(domain=app.agent.domain, dialect="sqlite",
                                                        db=str(tmp_path / "tracker.db"), window=40)
+    channel.pipeline.limit = SenderRateLimit(30)  # 25 messages within a minute
     token = new_token(app)
-    for n in range(25):  # within the widget's 30 messages a minute
+    for n in range(25):
         app.agent.replies = [{"text": f"antwoord {n}"}]
         assert [m["text"] for m in say(app, token, f"vraag {n}")["messages"]] == [f"antwoord {n}"]
     sender = app.agent.messages[-1].sender_id
@@ -361,13 +363,14 @@ def test_cors_only_for_allowed_origins(app):
     assert call(app, "session", {}, origin=None).status_code == 200  # not a browser: the token decides
 
 
-def test_too_many_messages_from_one_session_are_refused(app, channel, monkeypatch):
-    channel.message_limit = RateLimit(2, 60)
+def test_too_many_messages_from_one_session_get_a_kind_answer(app, channel):
+    channel.pipeline.limit = SenderRateLimit(2)
     token = new_token(app)
     say(app, token, "een")
     say(app, token, "twee")
     answer = call(app, "message", {"token": token, "message": "drie"})
     assert answer.status_code == 429 and len(app.agent.messages) == 2
+    assert [m["text"] for m in answer.json()["messages"]] == ["Wacht even een minuut."]
 
 
 def test_conversation_skips_external_triggers_and_other_channels():

@@ -68,6 +68,7 @@
         if (!response.ok) {
           var error = new Error(data.error || ("HTTP " + response.status));
           error.status = response.status;
+          error.messages = data.messages;  // a kind answer from the bot (429: "wait a minute")
           throw error;
         }
         return data;
@@ -182,7 +183,7 @@
         els.log.textContent = "";
         newSession().then(function () { notice(T.expired); restartPoll(); });
       } else if (error.status === 429) {
-        notice(T.tooMany);
+        if (error.messages && error.messages.length) { showAll(error.messages); } else { notice(T.tooMany); }
       } else if (!error.status) {
         notice(T.sendFailed);
       } else {
