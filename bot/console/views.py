@@ -12,7 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.console.auth import Staff, authenticate, end_session, start_session
 from bot.console.canned import canned_replies
-from bot.console.card import card
+from bot.console.card import card, credits
 from bot.console.delivery import WINDOW_CLOSED, label_replies, window_closed
 from bot.console.queue import STATUSES, handed_over_queue, reason_label, staff_name
 from bot.console.security import (
@@ -123,6 +123,7 @@ async def case_page(request: Request, staff: Staff) -> Response:
                 "assignee": staff_name(session, case.assigned_to), "assigned_to_me": case.assigned_to == staff.id,
                 "offer": case.offer}
         summary = card(case)
+        summary["credits"] = credits(session, case)
         sender_id = case.sender_id
     audit(staff.id, "view_case", case.id)
     entries, last, paused, rasa_error = [], 0.0, None, None
