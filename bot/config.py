@@ -59,9 +59,6 @@ class Settings:
     # Staff console (issue 5): sessions, lockout and rate limiting.
     console_session_idle_minutes: int
     console_cookie_secure: bool
-    console_max_failed_logins: int
-    console_lockout_minutes: int
-    console_login_attempts_per_ip: int
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -99,7 +96,4 @@ def settings() -> Settings:
         console_session_idle_minutes=_int("BETAALHULP_CONSOLE_SESSION_IDLE_MINUTES", 8 * 60),
         # Off for the plain-http localhost set-up; on behind TLS in production.
         console_cookie_secure=_bool("BETAALHULP_CONSOLE_COOKIE_SECURE", False),
-        console_max_failed_logins=_int("BETAALHULP_CONSOLE_MAX_FAILED_LOGINS", 5),
-        console_lockout_minutes=_int("BETAALHULP_CONSOLE_LOCKOUT_MINUTES", 15),
-        console_login_attempts_per_ip=_int("BETAALHULP_CONSOLE_LOGIN_ATTEMPTS_PER_IP", 20),
     )

@@ -13,7 +13,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.console import case_actions, dashboard, followups, stream, views
-from bot.console.security import LoginRateLimit, SecurityHeaders
+from bot.console.security import SecurityHeaders
+from bot.console.throttle import AddressThrottle
 from bot.rasa_api import RasaApi
 
 STATIC = Path(__file__).with_name("static")
@@ -47,7 +48,7 @@ def routes() -> list:
 def create_app(rasa: RasaApi | None = None, poll_seconds: float = 2.0, stream_seconds: float = 300.0) -> Starlette:
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
     app.state.rasa = rasa or RasaApi()
-    app.state.login_limit = LoginRateLimit()
+    app.state.login_throttle = AddressThrottle()
     app.state.poll_seconds = poll_seconds
     app.state.stream_seconds = stream_seconds
     return app

@@ -1,4 +1,4 @@
-"""Staff identity: argon2 passwords, lockout after failed logins, server-side sessions.
+"""Staff identity: argon2 passwords, growing delays after failed logins, server-side sessions.
 
 The cookie holds a random value; only its sha256 is stored, so a leaked database cannot be
 replayed as a live session. Time comes from `bot.clock` so tests can move it.
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import clock
 from bot.clock import as_utc
 from bot.config import settings
+from bot.console.throttle import rules, seconds_left
 from bot.store.models import StaffSession, StaffUser
 
 log = logging.getLogger(__name__)
@@ -75,27 +76,35 @@ def create_user(session: Session, username: str, password: str, role: str, displ
 class LoginResult:
     user_id: int | None
     ok: bool
-    reason: str  # ok | unknown_user | bad_password | locked
+    reason: str  # ok | unknown_user | bad_password | throttled
+    wait_seconds: int = 0
 
 
 def authenticate(session: Session, username: str, password: str) -> LoginResult:
-    """Checks a password and keeps the failure count; N failures lock the account for a while."""
-    config = settings()
+    """Checks a password and keeps the account's failure count (bot/console/throttle.py).
+
+    While the account's delay runs, an attempt is refused without looking at the password and
+    without counting: guessing cannot go faster, and a stranger's failures delay the real person
+    by at most the capped delay, never lock them out."""
+    rule = rules()["account"]
     now = clock.utcnow()
     user = session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
     if user is None:
         _verify(_DUMMY_HASH, password)
         return LoginResult(None, False, "unknown_user")
-    locked_until = as_utc(user.locked_until)
-    if locked_until and locked_until > now:
-        # Even the right password is refused while locked: guessing must not continue.
-        return LoginResult(user.id, False, "locked")
+    # `locked_until` is "no attempt before": the last failure plus its delay.
+    not_before = as_utc(user.locked_until)
+    wait = seconds_left(not_before, now)
+    if wait:
+        return LoginResult(user.id, False, "throttled", wait)
+    if not_before is not None and rule.forgotten(not_before, now):
+        user.failed_logins = 0
     if not _verify(user.password_hash, password):
         user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= config.console_max_failed_logins:
-            user.locked_until = now + timedelta(minutes=config.console_lockout_minutes)
-            user.failed_logins = 0
-            log.warning("console account %s locked after failed logins", user.id)
+        user.locked_until = now + rule.delay(user.failed_logins)
+        if user.locked_until > now:
+            log.warning("console account %s: next login attempt delayed after %d failures", user.id,
+                        user.failed_logins)
         return LoginResult(user.id, False, "bad_password")
     user.failed_logins = 0
     user.locked_until = None

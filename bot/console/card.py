@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.console.queue import SOLUTIONS, priority, reason_label
 from bot.formatting import euros
 from bot.money import euros_to_cents, format_euro
-from bot.store.models import Case
+from bot.store.models import Case, Loan, Payment
 
 CONTROL_LABELS = {
     "income_changed": "Inkomen veranderd sinds de lening",
@@ -106,3 +109,20 @@ def card(case: Case) -> dict[str, Any]:
         "open_payments": [{**p, "amount": money(p.get("amount"))}
                           for p in summary.get("open_payments") or [] if isinstance(p, dict)],
     }
+
+
+def credits(session: Session, case: Case) -> list[dict[str, Any]]:
+    """Money the customer paid beyond the arrears, live from the loans (the card is a snapshot at
+    handover): staff refund it or count it to the next term, and see which payments made it."""
+    if case.customer_id is None:
+        return []
+    loans = session.execute(select(Loan).where(Loan.customer_id == case.customer_id, Loan.credit_cents > 0)
+                            .order_by(Loan.id)).scalars().all()
+    result = []
+    for loan in loans:
+        paid = session.execute(select(Payment.paid_at, Payment.credit_cents).where(
+            Payment.loan_id == loan.id, Payment.credit_cents > 0).order_by(Payment.paid_at)).all()
+        result.append({"reference": loan.reference, "credit": format_euro(loan.credit_cents),
+                       "payments": [{"paid_at": at.strftime("%d-%m-%Y %H:%M") if at else "-",
+                                     "credit": format_euro(cents)} for at, cents in paid]})
+    return result

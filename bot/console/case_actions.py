@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bot import cases, clock
+from bot.console.access import refusal
 from bot.console.auth import Staff
 from bot.console.delivery import LABELS, outcome_of
 from bot.console.queue import SOLUTIONS
@@ -41,9 +42,13 @@ def done(request: Request, case_id: int, **body: Any) -> Response:
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
-def load_case(case_id: int | None) -> Case | None:
+def load_case(request: Request, staff: Staff) -> tuple[Case | None, Response | None]:
+    """The case of the URL, or the (audited) refusal when it is unknown or not this staff's."""
+    case_id = case_id_of(request)
     with session_scope() as session:
-        return session.get(Case, case_id) if case_id else None
+        case = session.get(Case, case_id) if case_id else None
+    refused_response = refusal(request, staff, case_id, case)
+    return (None, refused_response) if refused_response else (case, None)
 
 
 def text_field(form: Any, name: str) -> str:
@@ -52,9 +57,9 @@ def text_field(form: Any, name: str) -> str:
 
 @guarded("api")
 async def reply(request: Request, staff: Staff) -> Response:
-    case = load_case(case_id_of(request))
-    if case is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     if case.status != "handed_over":
         return refused(409, "Deze zaak is niet overgedragen; de bot praat nu met de klant.")
     text = text_field(await request.form(), "text")
@@ -78,9 +83,9 @@ async def reply(request: Request, staff: Staff) -> Response:
 
 @guarded("api")
 async def add_note(request: Request, staff: Staff) -> Response:
-    case = load_case(case_id_of(request))
-    if case is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     text = text_field(await request.form(), "text")
     if not text or len(text) > MAX_TEXT:
         return refused(400, f"Een notitie is 1 tot {MAX_TEXT} tekens lang.")
@@ -95,10 +100,11 @@ async def add_note(request: Request, staff: Staff) -> Response:
 
 @guarded("api")
 async def assign_to_me(request: Request, staff: Staff) -> Response:
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     with session_scope() as session:
-        case = session.get(Case, case_id_of(request) or 0)
-        if case is None:
-            return refused(404, "Deze zaak bestaat niet.")
+        case = session.get(Case, case.id)
         previous, case.assigned_to = case.assigned_to, staff.id
     audit(staff.id, "assign", case.id, previous_assignee=previous)
     return done(request, case.id)
@@ -106,9 +112,9 @@ async def assign_to_me(request: Request, staff: Staff) -> Response:
 
 @guarded("api")
 async def resolve(request: Request, staff: Staff) -> Response:
-    case = load_case(case_id_of(request))
-    if case is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     if case.status == "closed":
         return refused(409, "Deze zaak is al afgerond.")
     # The bot answers again after a resolve: a paused conversation nobody watches would leave
@@ -126,9 +132,9 @@ async def resolve(request: Request, staff: Staff) -> Response:
 
 @guarded("api")
 async def hand_back(request: Request, staff: Staff) -> Response:
-    case = load_case(case_id_of(request))
-    if case is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     if case.status != "handed_over":
         return refused(409, "Deze zaak is niet overgedragen.")
     step = text_field(await request.form(), "next_step")
@@ -156,9 +162,9 @@ def _whole_number(raw: str, low: int, high: int) -> int | None:
 
 
 async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
-    case = load_case(case_id_of(request))
-    if case is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    case, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     if not case.offer or case.status != "handed_over":
         return refused(409, "Er is hier geen voorstel om te bevestigen.")
     offer = dict(case.offer)

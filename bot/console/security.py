@@ -1,4 +1,4 @@
-"""Guards every console request: security headers, session, role, CSRF, login rate limit, audit.
+"""Guards every console request: security headers, session, role, CSRF, audit.
 
 Pages without a session redirect to the login; everything else (POSTs, the event stream)
 answers 401, so a script never follows a redirect into a login form by accident.
@@ -8,8 +8,6 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from typing import Any, Awaitable, Callable
 
 from starlette.requests import Request
@@ -88,25 +86,6 @@ def audit(user_id: int | None, action: str, case_id: int | None = None, **detail
         session.add(AuditEntry(user_id=user_id, action=action, case_id=case_id, detail=detail, at=clock.utcnow()))
 
 
-class LoginRateLimit:
-    """Attempts per client address in a sliding window: slows guessing across many usernames,
-    where the per-account lockout only protects one. In memory: the console runs as one process."""
-
-    def __init__(self, window_seconds: float = 300.0) -> None:
-        self.window = window_seconds
-        self.attempts: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        seen = self.attempts[client]
-        while seen and now - seen[0] > self.window:
-            seen.popleft()
-        if len(seen) >= settings().console_login_attempts_per_ip:
-            return False
-        seen.append(now)
-        return True
-
-
 Handler = Callable[..., Awaitable[Response]]
 
 
@@ -127,6 +106,7 @@ def guarded(kind: str = "page", role: str | None = None, touch: bool = True) -> 
             with session_scope() as session:
                 staff = load_session(session, request.cookies.get(cookie_name()), touch=touch)
             if staff is None:
+                audit(None, "session_refused", path=request.url.path)
                 if kind == "page" and request.method == "GET":
                     return RedirectResponse("/login", status_code=303)
                 return refused(401, "Niet ingelogd. Log opnieuw in via /login.")

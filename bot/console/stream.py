@@ -16,9 +16,10 @@ from typing import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from bot.console.access import refusal
 from bot.console.auth import Staff, load_session
 from bot.console.delivery import label_replies
-from bot.console.security import audit, cookie_name, guarded, refused
+from bot.console.security import audit, cookie_name, guarded
 from bot.console.transcript import is_paused, transcript
 from bot.console.views import case_id_of
 from bot.rasa_api import RasaUnavailable
@@ -46,9 +47,10 @@ async def case_events(request: Request, staff: Staff) -> Response:
     case_id = case_id_of(request)
     with session_scope() as session:
         case = session.get(Case, case_id) if case_id else None
+        refused_response = refusal(request, staff, case_id, case)
         sender_id = case.sender_id if case else None
-    if sender_id is None:
-        return refused(404, "Deze zaak bestaat niet.")
+    if refused_response:
+        return refused_response
     after = _float(request.headers.get("last-event-id") or request.query_params.get("after"))
     audit(staff.id, "stream_case", case_id)
     state = request.app.state

@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from bot import clock
+from bot.console.access import refusal
 from bot.console.auth import Staff, authenticate, end_session, start_session
 from bot.console.canned import canned_replies
-from bot.console.card import card
+from bot.console.card import card, credits
 from bot.console.delivery import WINDOW_CLOSED, label_replies, window_closed
 from bot.console.queue import STATUSES, handed_over_queue, reason_label, staff_name
 from bot.console.security import (
@@ -37,7 +39,8 @@ NEXT_STEPS = {
     "": "Niets: de bot wacht op het volgende bericht van de klant",
     "greet": "Opnieuw beginnen met een begroeting",
 }
-LOGIN_FAILED = "Inloggen lukt niet. Controleer je gebruikersnaam en wachtwoord, of probeer het later opnieuw."
+LOGIN_FAILED = "Inloggen lukt niet. Controleer je gebruikersnaam en wachtwoord, of probeer het over een minuut opnieuw."
+TOO_MANY = "Te veel mislukte pogingen vanaf dit adres. Wacht {seconds} seconden en probeer het dan opnieuw."
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> Response:
@@ -58,19 +61,29 @@ def _login_form(request: Request, error: str | None = None, status_code: int = 2
 
 async def login(request: Request) -> Response:
     form = await request.form()
-    if not tokens_match(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
-        return refused(403, "Dit formulier is verlopen. Laad de inlogpagina opnieuw.")
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.login_limit.allow(client):
-        audit(None, "login_rate_limited")
-        return _login_form(request, "Te veel pogingen. Wacht een paar minuten en probeer het opnieuw.", 429)
+    if not tokens_match(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+        audit(None, "login_refused", reason="csrf")
+        return refused(403, "Dit formulier is verlopen. Laad de inlogpagina opnieuw.")
+    addresses = request.app.state.login_throttle
+    wait = addresses.wait(client, clock.utcnow())
+    if wait:
+        # Per address: slows one client guessing across many usernames. The address is not
+        # stored: the audit says that it happened and for how long.
+        audit(None, "login_refused", reason="address_throttled", wait_seconds=wait)
+        return _login_form(request, TOO_MANY.format(seconds=wait), 429)
     username = str(form.get("username") or "")[:64]
     with session_scope() as session:
         result = authenticate(session, username, str(form.get("password") or "")[:1024])
         cookie = start_session(session, result.user_id, request.cookies.get(cookie_name())) if result.ok else None
     # The typed username is not logged: people type passwords into that field.
-    audit(result.user_id, "login" if result.ok else "login_failed", reason=result.reason)
-    if not result.ok:
+    if result.ok:
+        audit(result.user_id, "login", reason=result.reason)
+    else:
+        addresses.failed(client, clock.utcnow())
+        audit(result.user_id, "login_failed", reason=result.reason,
+              **({"wait_seconds": result.wait_seconds} if result.wait_seconds else {}))
+        # The same answer for a delayed account as for a wrong password: no hint which names exist.
         return _login_form(request, LOGIN_FAILED, 401)
     response = RedirectResponse("/queue", status_code=303)
     set_cookie(response, cookie_name(), cookie)
@@ -113,8 +126,9 @@ async def case_page(request: Request, staff: Staff) -> Response:
     case_id = case_id_of(request)
     with session_scope() as session:
         case = session.get(Case, case_id) if case_id else None
-        if case is None:
-            return refused(404, "Deze zaak bestaat niet.")
+        refused_response = refusal(request, staff, case_id, case)
+        if refused_response:
+            return refused_response
         notes = session.execute(
             select(CaseNote, StaffUser.display_name).join(StaffUser, StaffUser.id == CaseNote.user_id)
             .where(CaseNote.case_id == case.id).order_by(CaseNote.at)).all()
@@ -123,6 +137,7 @@ async def case_page(request: Request, staff: Staff) -> Response:
                 "assignee": staff_name(session, case.assigned_to), "assigned_to_me": case.assigned_to == staff.id,
                 "offer": case.offer}
         summary = card(case)
+        summary["credits"] = credits(session, case)
         sender_id = case.sender_id
     audit(staff.id, "view_case", case.id)
     entries, last, paused, rasa_error = [], 0.0, None, None

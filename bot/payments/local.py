@@ -71,6 +71,14 @@ class LocalProvider:
             status = effective_status(link)
             return ProviderStatus(status, link.amount_paid_cents if status == "paid" else 0)
 
+    def close(self, session: Session, provider_id: str) -> None:
+        """We closed the payment (a newer link, arrears paid): the page no longer takes money.
+        In the caller's transaction, as the payment row it belongs to."""
+        session.execute(update(LocalPaymentLink)
+                        .where(LocalPaymentLink.id == provider_id, LocalPaymentLink.status == "open")
+                        .values(status="expired", completed_at=clock.utcnow())
+                        .execution_options(synchronize_session=False))
+
     def link(self, session: Session, provider_id: str) -> LocalPaymentLink | None:
         return session.execute(select(LocalPaymentLink).where(LocalPaymentLink.id == provider_id)).scalar_one_or_none()
 

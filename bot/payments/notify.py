@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # A cancel on the payment page gets the same kind message as a failure: other ways to pay.
 RESPONSES = {"paid": "utter_payment_received", "failed": "utter_payment_failed",
              "canceled": "utter_payment_failed", "expired": "utter_payment_expired"}
+CREDIT_RESPONSE = "utter_payment_received_as_credit"
 RETRY_WINDOW = timedelta(hours=24)  # after a day the message would confuse more than help
 RETRY_BATCH = 20
 
@@ -40,7 +41,12 @@ def _message_for(public_id: str, database_url: str | None) -> tuple[str, str, di
         if response is None:
             return None
         amount = payment.amount_paid_cents if payment.status == "paid" else payment.amount_cents
-        return payment.sender_id, response, {"payment_amount": format_euro(amount)}
+        slots = {"payment_amount": format_euro(amount)}
+        if payment.status == "paid" and payment.credit_cents:
+            # Paid after the arrears were: the customer hears where the money went (issue 23 §3).
+            response = CREDIT_RESPONSE
+            slots["credit_amount"] = format_euro(payment.credit_cents)
+        return payment.sender_id, response, slots
 
 
 def _mark_notified(public_id: str, database_url: str | None) -> None:

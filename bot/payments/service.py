@@ -20,6 +20,7 @@ from bot import clock
 from bot.config import settings
 from bot.followup import episodes, ledger
 from bot.money import format_euro
+from bot.payments.closing import close_superseded, close_when_settled
 from bot.payments.providers import (
     FINAL_STATUSES,
     PaymentProvider,
@@ -127,6 +128,7 @@ def request_payment(session: Session, *, customer_id: int, loan_id: int, amount_
     session.flush()
     _attach_link(payment, provider)
     session.flush()
+    close_superseded(session, payment)
     log.info("payment %s requested (%s, link %s)", payment.public_id, provider.name,
              "made" if payment.checkout_url else "not available")
     return _as_request(payment, created=True)
@@ -142,6 +144,7 @@ def _terms_behind(arrears_cents: int, term_cents: int, current: int) -> int:
 
 def _reduce_arrears(session: Session, loan_id: int, paid_cents: int) -> int:
     """Arrears down by what was paid, never below 0; terms behind follow from what remains.
+    Returns what came off the arrears: the caller keeps the rest as credit (`_keep_as_credit`).
 
     The loan row is locked first (FOR UPDATE on PostgreSQL; SQLite already holds its one write
     lock here), so two payments for one loan cannot overwrite each other.
@@ -203,8 +206,19 @@ def arrears_share(instalment: Instalment | None, term_cents: int, paid_cents: in
     return after - before
 
 
+def _keep_as_credit(session: Session, payment: Payment, loan_id: int, cents: int) -> None:
+    """Money with no arrears left to pay: added to the loan's credit, never dropped (issue 23 §3)."""
+    session.execute(update(Loan).where(Loan.id == loan_id).values(credit_cents=Loan.credit_cents + cents)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Payment).where(Payment.id == payment.id).values(credit_cents=cents)
+                    .execution_options(synchronize_session=False))
+    log.info("payment %s: part kept as credit on the loan", payment.public_id)
+
+
 def apply_status(session: Session, payment: Payment, provider_status: ProviderStatus) -> Outcome:
-    """Open -> a final status, once. Replays, reports of `open` and late reports change nothing."""
+    """Open -> a final status, once. Replays, reports of `open` and late reports change nothing.
+
+    Paid also moves a link we closed ourselves (`expired` with a closed_reason): the money is real."""
     previous = payment.status
     new = provider_status.status
     if new not in FINAL_STATUSES:
@@ -213,12 +227,17 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
     values: dict = {"status": new, "updated_at": now}
     if new == "paid":
         values.update(amount_paid_cents=provider_status.amount_paid_cents, paid_at=now)
-    result = session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == "open")
+    movable = Payment.status == "open"
+    if new == "paid":
+        # Money on a link we closed ourselves is real: booked too (as credit when nothing is owed).
+        movable = movable | ((Payment.status == "expired") & Payment.closed_reason.is_not(None))
+        values["customer_notified_at"] = None  # a link we closed was marked told: now there is news
+    result = session.execute(update(Payment).where(Payment.id == payment.id, movable)
                              .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.refresh(payment)
         if new == "paid" and payment.status != "paid":
-            # Money arrived for a link we had closed: staff must book it by hand (public id only).
+            # The provider said failed or canceled before and paid now: staff check it (public id only).
             log.warning("payment %s reported paid after it became %s", payment.public_id, payment.status)
         return Outcome(False, payment.status, payment.status)
     reduced = 0
@@ -228,16 +247,20 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
         term = session.execute(select(Loan.monthly_term_cents).where(Loan.id == payment.loan_id)).scalar_one()
         share = arrears_share(instalment, term, paid)
         reduced = _reduce_arrears(session, payment.loan_id, share) if share > 0 else 0
+        if share > reduced:
+            _keep_as_credit(session, payment, payment.loan_id, share - reduced)
         # Kept for the lender's books import (bot/intake/books.py): this counts until the books hold it.
-        session.execute(update(Payment).where(Payment.id == payment.id).values(arrears_share_cents=share)
+        session.execute(update(Payment).where(Payment.id == payment.id).values(arrears_share_cents=reduced)
                         .execution_options(synchronize_session=False))
         if reduced:
             loan = session.get(Loan, payment.loan_id)
             # Paid off: the arrears episode ends (cured), so arrears that come back are a relapse (R21).
             episodes.arrears_changed(session, loan, loan.arrears_cents + reduced, clock.today())
+        if session.execute(select(Loan.arrears_cents).where(Loan.id == payment.loan_id)).scalar_one() == 0:
+            close_when_settled(session, payment.loan_id, payment.id)
         # Counted in the transaction that moved the payment to paid: only the webhook that won counts.
         if instalment is not None and ledger.record_payment(session, instalment, paid, now):
             log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)
     session.refresh(payment)
-    log.info("payment %s moved from open to %s", payment.public_id, new)
-    return Outcome(True, "open", new, reduced)
+    log.info("payment %s moved from %s to %s", payment.public_id, previous, new)
+    return Outcome(True, previous, new, reduced)

@@ -44,6 +44,9 @@ class Loan(Base):
     # arrears above are this minus payments counted here that the figure does not hold yet.
     books_arrears_cents = Column(Integer, nullable=True)
     books_as_of = Column(Date, nullable=True)
+    # Paid beyond the arrears (a late payment on a link for arrears already paid): kept for the
+    # customer, never dropped; staff see it on the case and refund it or count it to the next term.
+    credit_cents = Column(Integer, nullable=False, default=0, server_default="0")
 
     customer = relationship("Customer", back_populates="loans")
     episodes = relationship("ArrearsEpisode", back_populates="loan", order_by="ArrearsEpisode.started_on")
@@ -139,6 +142,11 @@ class Payment(Base):
     # What this payment took off the loan's arrears when it became paid (part of an instalment
     # may cover the regular term); the lender's books import counts it until the books hold it.
     arrears_share_cents = Column(Integer, nullable=True)
+    # The part of this payment that found no arrears left and went to the loan's credit.
+    credit_cents = Column(Integer, nullable=True)
+    # Set when we closed the link ourselves (bot/payments/closing.py): superseded | arrears_paid.
+    # Money that still arrives on such a link is booked; the provider's own expiry stays final.
+    closed_reason = Column(String(16), nullable=True)
 
 
 class StaffUser(Base):

@@ -60,7 +60,7 @@ def _payment(public_id: str, database_url: str | None) -> dict | None:
             return None
         return {column: getattr(payment, column) for column in (
             "public_id", "provider", "provider_id", "amount_cents", "amount_paid_cents", "description",
-            "reference", "checkout_url", "status")}
+            "reference", "checkout_url", "status", "credit_cents")}
 
 
 async def _load(request: Request) -> dict:
@@ -138,6 +138,7 @@ async def pay_done(request: Request) -> Response:
     payment = await _load(request)
     return _page(request, "done.html", {"payment": payment, "status_text": STATUS_TEXT[payment["status"]],
                                         "amount": format_euro(payment["amount_paid_cents"] or payment["amount_cents"]),
+                                        "credit": format_euro(payment["credit_cents"] or 0),
                                         "local": payment["provider"] == "local"})
 
 

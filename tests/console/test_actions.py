@@ -33,12 +33,17 @@ def test_a_plain_form_reply_redirects_back(agent, case_id):
     assert response.status_code == 303 and response.headers["location"] == f"/cases/{case_id}"
 
 
-def test_empty_or_misplaced_replies_are_refused(agent, case_id, fake_rasa):
+def test_empty_or_misplaced_replies_are_refused(agent, case_id, fake_rasa, staff):
     token = csrf(agent)
     assert agent.post(f"/cases/{case_id}/reply", data={"text": "  ", "csrf_token": token}).status_code == 400
     assert agent.post(f"/cases/{case_id}/reply", data={"text": "x" * 2001, "csrf_token": token}).status_code == 400
     with session_scope() as session:
         session.get(Case, case_id).status = "open"
+    # Handed back to the bot: no longer any agent's to open (issue 23 §6) ...
+    assert agent.post(f"/cases/{case_id}/reply", data={"text": "hoi", "csrf_token": token}).status_code == 403
+    with session_scope() as session:
+        session.get(Case, case_id).assigned_to = staff["agent"]
+    # ... unless it is theirs; then the reply is refused because the bot has the conversation.
     assert agent.post(f"/cases/{case_id}/reply", data={"text": "hoi", "csrf_token": token}).status_code == 409
     assert fake_rasa.calls("/tracker/events") == []
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
+from bot.store.db import session_scope
 from tests.console.conftest import SENDER, handed_over_case
 
 
@@ -94,3 +97,29 @@ def test_the_event_stream_resumes_from_last_event_id(agent, case_id, fake_rasa):
     events = read_stream(agent, f"/cases/{case_id}/events", headers={"Last-Event-ID": repr(first)})
     assert [d["text"] for n, d in events if n == "line"] == [
         "Ik geef je door aan een collega.", "Gesprek overgedragen aan een medewerker"]
+
+
+def test_the_case_view_shows_money_paid_beyond_the_arrears(agent, database, fake_rasa):
+    """Issue 23 §3: a late payment for arrears already paid is credit staff can see and act on."""
+    from bot.payments.providers import ProviderStatus
+    from bot.payments.service import apply_status, request_payment
+    from bot.store.models import Case, Payment
+    from tests.payments.conftest import demo_loan
+
+    sanne = demo_loan(database, "100001")
+    with session_scope() as session:
+        made = [request_payment(session, customer_id=sanne.customer_id, loan_id=sanne.loan_id, amount_cents=21000,
+                                sender_id=sender, channel="rest", idempotency_key=sender).public_id
+                for sender in ("rest:one", "rest:two")]
+    for public_id in made:
+        with session_scope() as session:
+            row = session.execute(select(Payment).where(Payment.public_id == public_id)).scalar_one()
+            apply_status(session, row, ProviderStatus("paid", 21000))
+    case_id = handed_over_case("rest:two", summary=None)
+    before = agent.get(f"/cases/{case_id}").text
+    assert 'id="credits"' not in before  # no customer on the case yet
+    with session_scope() as session:
+        session.get(Case, case_id).customer_id = sanne.customer_id
+    html = agent.get(f"/cases/{case_id}").text
+    credits = html[html.index('id="credits"'):]
+    assert "Tegoed" in html and "PE-100001" in credits[:200] and "€ 210" in credits[:200]
