@@ -16,6 +16,7 @@ from typing import Awaitable, Callable
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels.widget_transcript import handover_state
 from bot.rasa_ext.tracker_store import refuse_fallbacks
 from bot.rate_limit import RateLimit
 
@@ -64,16 +65,26 @@ async def guarded_turn(app, on_new_message: Callable[[UserMessage], Awaitable[No
     except Exception as error:  # noqa: BLE001 - the customer must never get silence
         logger.error("turn failed on %s: %s", channel, type(error).__name__)
         return await render(app, "utter_something_went_wrong", message.sender_id, channel)
-    if not collector.messages and not await _is_paused(app, message.sender_id):
+    if collector.messages:
+        return collector.messages
+    handover = await _handover(app, message.sender_id)
+    if handover is None:
         logger.warning("turn on %s produced no reply; kind message sent", channel)
         return await render(app, "utter_something_went_wrong", message.sender_id, channel)
-    return collector.messages
+    if handover["name"] is None:
+        # Handed over and no colleague has answered yet: the customer hears that their message
+        # reached someone, instead of silence. Once a person talks, the bot stays out of it.
+        return await render(app, "utter_handover_waiting", message.sender_id, channel)
+    return []
 
 
-async def _is_paused(app, sender_id: str) -> bool:
-    """A paused conversation (a person took over) is silent on purpose."""
+async def _handover(app, sender_id: str) -> dict | None:
+    """A paused conversation (a person took over) is silent on purpose: its handover state
+    (`handover_state`), or None when the bot has the conversation."""
     agent = getattr(app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
-        return False
+        return None
     tracker = await agent.tracker_store.retrieve(sender_id)
-    return bool(tracker and tracker.is_paused())
+    if not (tracker and tracker.is_paused()):
+        return None
+    return handover_state(tracker.events)
