@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SafeAction
 from bot import cases, clock
 from bot.formatting import format_moment_nl
-from bot.handover import HandoverDecision, next_opening, not_understood_limit, policy_version, within_office_hours
+from bot.handover import (
+    HandoverDecision,
+    after_hand_back_messages,
+    next_opening,
+    not_understood_limit,
+    policy_version,
+    within_office_hours,
+)
 from bot.handover.summary import build_summary
 from bot.store.db import session_scope
 
@@ -72,6 +79,37 @@ class ActionCrisis(SafeAction):
         return [SlotSet("signals", signals), *hand_over(tracker, CRISIS)]
 
 
+def just_handed_back(tracker: Tracker) -> bool:
+    """True when staff handed the conversation back (a `resume` event) and the customer has sent
+    at most `after_hand_back_warm_close_messages` messages since (handover policy)."""
+    said = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "resume":
+            return said <= after_hand_back_messages()
+        if kind == "pause":
+            return False
+        if kind == "user":
+            said += 1
+    return False
+
+
+class ActionDefaultFallback(SafeAction):
+    """Rasa's core fallback (no rule fits the message), as Rasa's own does it, except just after a
+    hand-back: "oké top" then gets a warm close instead of "I do not understand" (issue 26)."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        if just_handed_back(tracker):
+            dispatcher.utter_message(response="utter_after_handback_close")
+            # No rule fits what comes next either: listen, or the fallback would be predicted again.
+            return [FollowupAction("action_listen")]
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]
+
+
 class ActionNotUnderstood(SafeAction):
     """R10: not understanding says nothing about the customer; after a few tries a person helps."""
 
@@ -79,6 +117,9 @@ class ActionNotUnderstood(SafeAction):
         return "action_not_understood"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> Events:
+        if just_handed_back(tracker):  # a thank-you or small talk after a hand-back (issue 26)
+            dispatcher.utter_message(response="utter_after_handback_close")
+            return [SlotSet("not_understood_count", 0)]
         count = int(tracker.get_slot("not_understood_count") or 0) + 1
         if count < not_understood_limit():
             dispatcher.utter_message(response="utter_default")

@@ -66,9 +66,11 @@ class ActionOfferPayment(SafeAction):
                 payment = None
         if payment is None or not payment.link_available:
             dispatcher.utter_message(response="utter_payment_unavailable")
-        # The payment method form asks next (utter_ask_payment_method).
+        # The payment method form asks next (utter_ask_payment_method), unless the message already
+        # named the way ("stuur de link", "link" after the QR code): then it gives that at once.
         slots = payment.slots() if payment else {}
-        return [SlotSet(name, value) for name, value in slots.items()] + [SlotSet("payment_method", None)]
+        chosen = parse_payment_method((tracker.latest_message or {}).get("text"))
+        return [SlotSet(name, value) for name, value in slots.items()] + [SlotSet("payment_method", chosen)]
 
 
 class ValidatePaymentMethodForm(FormValidationAction):

@@ -121,9 +121,10 @@ class ActionExplainArrears(SafeAction):
         if not facts.in_arrears:
             dispatcher.utter_message(response="utter_no_arrears")
         else:
-            one_term = slots["terms_behind"] == 1
-            dispatcher.utter_message(
-                response="utter_arrears_one_term" if one_term else "utter_arrears_several_terms", **slots)
+            terms = "one_term" if slots["terms_behind"] == 1 else "several_terms"
+            # A partial payment is said as such, so the amounts add up as written (issue 26).
+            partly = "_partly_paid" if slots.get("arrears_paid") else ""
+            dispatcher.utter_message(response=f"utter_arrears_{terms}{partly}", **slots)
             dispatcher.utter_message(
                 response="utter_arrears_costs" if has_costs else "utter_arrears_no_costs", **slots)
             if facts.explain_bkr:

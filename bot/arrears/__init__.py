@@ -32,6 +32,12 @@ class LoanArrears:
     arrears_cents: int
     costs_cents: int
 
+    @property
+    def paid_cents(self) -> int:
+        """What the customer already paid on the open terms (a partial payment): the terms
+        behind times the term, less what is still open; 0 when nothing was paid."""
+        return max(0, self.terms_behind * self.monthly_term_cents - self.arrears_cents)
+
 
 @dataclass(frozen=True)
 class ArrearsOverview:
@@ -70,6 +76,7 @@ class ArrearsOverview:
             "monthly_term": format_euro(loan.monthly_term_cents),
             "terms_behind": loan.terms_behind,
             "arrears_amount": format_euro(loan.arrears_cents),
+            "arrears_paid": format_euro(loan.paid_cents) if loan.paid_cents else None,
             "arrears_costs": format_euro(loan.costs_cents),
             "has_costs": loan.costs_cents > 0,
         }

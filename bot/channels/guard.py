@@ -19,6 +19,7 @@ from typing import Awaitable, Callable
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels.widget_transcript import handover_state
 from bot.rasa_ext.tracker_store import refuse_fallbacks
 from bot.rate_limit import RateLimit
 
@@ -99,10 +100,15 @@ async def guarded_turn(app, on_new_message: Callable[[UserMessage], Awaitable[No
         logger.error("turn failed on %s: %s", channel, type(error).__name__)
         return TurnResult("failed", await render(app, "utter_something_went_wrong", message.sender_id, channel))
     if collector is not None and not collector.messages:
-        if await _is_paused(app, message.sender_id):
-            return TurnResult("silent")
-        logger.warning("turn on %s produced no reply; kind message sent", channel)
-        return TurnResult("failed", await render(app, "utter_something_went_wrong", message.sender_id, channel))
+        handover = await _handover(app, message.sender_id)
+        if handover is None:
+            logger.warning("turn on %s produced no reply; kind message sent", channel)
+            return TurnResult("failed", await render(app, "utter_something_went_wrong", message.sender_id, channel))
+        if handover["name"] is None:
+            # Handed over and no colleague has answered yet: the customer hears that their message
+            # reached someone, instead of silence. Once a person talks, the bot stays out of it.
+            return TurnResult("answered", await render(app, "utter_handover_waiting", message.sender_id, channel))
+        return TurnResult("silent")
     return TurnResult("answered", collector.messages if collector else [])
 
 
@@ -116,10 +122,13 @@ def _finished_late(turn: asyncio.Task, channel: str, keep: set[asyncio.Task], on
         on_late()
 
 
-async def _is_paused(app, sender_id: str) -> bool:
-    """A paused conversation (a person took over) is silent on purpose."""
+async def _handover(app, sender_id: str) -> dict | None:
+    """A paused conversation (a person took over) is silent on purpose: its handover state
+    (`handover_state`), or None when the bot has the conversation."""
     agent = getattr(app.ctx, "agent", None)
     if agent is None or getattr(agent, "tracker_store", None) is None:
-        return False
+        return None
     tracker = await agent.tracker_store.retrieve(sender_id)
-    return bool(tracker and tracker.is_paused())
+    if not (tracker and tracker.is_paused()):
+        return None
+    return handover_state(tracker.events)

@@ -6,6 +6,8 @@ Routes (channel name `widget`, prefix `/webhooks/widget`):
 - `POST /message`   `{"token", "message", "label"?, "client_id"?}` -> the bot's replies
 - `POST /messages`  `{"token", "since", "wait"}` -> the conversation after `since` (history, and
                     with `wait: true` a long poll that returns as soon as a push arrives)
+Both answers carry `handover`: `{"person": bool, "name": first name or null}`, so the widget can
+say that a colleague reads along, and who answers (a staff reply is `from: "staff"` with `name`).
 
 Why not Rasa's socket.io channel: it takes the session id from the client (anyone can continue
 anyone's conversation), needs a vendored socket.io client in the page, loses every reply with
@@ -53,7 +55,7 @@ from sanic.response import HTTPResponse
 
 from bot import addresses
 from bot.channels.inbound import Inbound, InboundPipeline
-from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, replies_to
+from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, handover_state, replies_to
 from bot.rasa_ext.tracker_store import retrieve_session
 from bot.rate_limit import RateLimit
 
@@ -348,7 +350,8 @@ class WidgetInput(InputChannel):
             else:
                 messages = logged
                 cursor = max((m["ts"] for m in logged), default=None)
-            answer = {"messages": messages, "cursor": cursor}
+            answer = {"messages": messages, "cursor": cursor,
+                      "handover": handover_state(tracker.events) if tracker is not None else None}
             if key and logged is not None:
                 self._remember(key, answer)
             return self._json(request, answer)
@@ -374,7 +377,8 @@ class WidgetInput(InputChannel):
                     tracker = await self._read_after_push(request, sender_id)
                     found = conversation(tracker.events, float(since)) if tracker is not None else []
             cursor = max([float(since)] + [m["ts"] for m in found])
-            return self._json(request, {"messages": found, "cursor": cursor})
+            return self._json(request, {"messages": found, "cursor": cursor,
+                                        "handover": handover_state(tracker.events) if tracker is not None else None})
 
         return widget
 

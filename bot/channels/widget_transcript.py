@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, ConversationPaused, ConversationResumed, UserUttered
 
 CHANNEL_NAME = "widget"
 
@@ -29,8 +29,19 @@ def _buttons(raw: Any) -> list[dict[str, str]]:
     return buttons
 
 
-def bot_message(data: dict[str, Any], message_id: str | None, ts: float | None) -> dict[str, Any] | None:
-    """A bot message (a Rasa response dict or a BotUttered's text+data) in the widget's shape."""
+def staff_first_name(metadata: Any) -> str | None:
+    """The first name of the staff member who wrote a console reply (bot/console/case_actions.py
+    puts `staff_name` in the bot event's metadata); None for the bot's own words."""
+    name = metadata.get("staff_name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.split()[0][:40]
+
+
+def bot_message(data: dict[str, Any], message_id: str | None, ts: float | None,
+                staff: str | None = None) -> dict[str, Any] | None:
+    """A bot message (a Rasa response dict or a BotUttered's text+data) in the widget's shape; a
+    staff reply is `from: "staff"` with the person's first name, so the customer sees who speaks."""
     custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
     text = data.get("text") or (custom.get("text") if isinstance(custom.get("text"), str) else None)
     buttons = _buttons(data.get("buttons")) or _buttons(data.get("quick_replies"))
@@ -40,7 +51,11 @@ def bot_message(data: dict[str, Any], message_id: str | None, ts: float | None) 
         text = link
     if not (text or buttons or image):
         return None
-    return {"id": message_id, "from": "bot", "text": text, "buttons": buttons, "image": image, "ts": ts}
+    message = {"id": message_id, "from": "staff" if staff else "bot", "text": text, "buttons": buttons,
+               "image": image, "ts": ts}
+    if staff:
+        message["name"] = staff
+    return message
 
 
 def conversation(events: Iterable[Any], since: float = 0.0) -> list[dict[str, Any]]:
@@ -53,7 +68,8 @@ def conversation(events: Iterable[Any], since: float = 0.0) -> list[dict[str, An
         if isinstance(event, BotUttered):
             n = seen[ts] = seen.get(ts, -1) + 1
             if ts > since:
-                message = bot_message({"text": event.text, **(event.data or {})}, f"b-{ts:.6f}-{n}", ts)
+                message = bot_message({"text": event.text, **(event.data or {})}, f"b-{ts:.6f}-{n}", ts,
+                                      staff_first_name(getattr(event, "metadata", None)))
                 if message:
                     messages.append(message)
         elif isinstance(event, UserUttered):
@@ -80,8 +96,19 @@ def replies_to(events: Iterable[Any], message_id: str) -> list[dict[str, Any]] |
                 if isinstance(later, UserUttered):
                     break
                 after.append(later)
-            return [m for m in conversation(after) if m["from"] == "bot"]
+            return [m for m in conversation(after) if m["from"] != "user"]
     return None
 
 
-# -- input and output -----------------------------------------------------------------------------
+def handover_state(events: Iterable[Any]) -> dict[str, Any]:
+    """Whether a person has the conversation now (`person`), and the first name of the one who
+    answered since it was handed over (`name`, None while the customer waits for the first reply)."""
+    person, name = False, None
+    for event in events:
+        if isinstance(event, ConversationPaused):
+            person, name = True, None
+        elif isinstance(event, ConversationResumed):
+            person, name = False, None
+        elif person and isinstance(event, BotUttered):
+            name = staff_first_name(getattr(event, "metadata", None)) or name
+    return {"person": person, "name": name}

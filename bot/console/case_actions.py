@@ -118,9 +118,13 @@ async def resolve(request: Request, staff: Staff) -> Response:
     if case.status == "closed":
         return refused(409, "Deze zaak is al afgerond.")
     # The bot answers again after a resolve: a paused conversation nobody watches would leave
-    # the customer's next message unanswered (R4).
+    # the customer's next message unanswered (R4). The customer hears that the case is closed;
+    # the utterance also ends with a listen, so the next message is a fresh turn for the rules.
+    rasa = request.app.state.rasa
     try:
-        await request.app.state.rasa.resume(case.sender_id)
+        await rasa.resume(case.sender_id)
+        if case.status == "handed_over":
+            await rasa.utter(case.sender_id, "utter_handover_closed", {"not_understood_count": 0})
     except RasaUnavailable:
         return refused(502, RASA_DOWN)
     with session_scope() as session:
@@ -145,6 +149,10 @@ async def hand_back(request: Request, staff: Staff) -> Response:
         await rasa.resume(case.sender_id)  # trigger_intent does nothing while paused
         if step:
             await rasa.trigger_intent(case.sender_id, step)
+        else:
+            # The customer is told the bot is back; the listen after it makes their next message
+            # ("dank je") a fresh turn that the rules answer, not a fallback and a new handover.
+            await rasa.utter(case.sender_id, "utter_handover_handed_back", {"not_understood_count": 0})
     except RasaUnavailable:
         return refused(502, RASA_DOWN)
     with session_scope() as session:

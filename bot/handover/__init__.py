@@ -2,6 +2,7 @@
 from .office_hours import next_opening, within_office_hours
 from .policy import (
     HandoverDecision,
+    after_hand_back_messages,
     Situation,
     at_proposal,
     distinct_life_events,
@@ -10,5 +11,5 @@ from .policy import (
     policy_version,
 )
 
-__all__ = ["HandoverDecision", "Situation", "at_proposal", "distinct_life_events", "immediate", "next_opening",
+__all__ = ["HandoverDecision", "after_hand_back_messages", "Situation", "at_proposal", "distinct_life_events", "immediate", "next_opening",
            "not_understood_limit", "policy_version", "within_office_hours"]

@@ -31,6 +31,10 @@ def not_understood_limit() -> int:
     return int(_policy()["not_understood_limit"])
 
 
+def after_hand_back_messages() -> int:
+    return int(_policy()["after_hand_back_warm_close_messages"])
+
+
 @dataclass(frozen=True)
 class HandoverDecision:
     reason: str

@@ -99,6 +99,22 @@ def test_explain_arrears_for_petra_includes_bkr(db):
     assert messages[1]["response"] == "utter_arrears_several_terms" and messages[1]["arrears_amount"] == "€ 2.300"
 
 
+def test_a_partial_payment_is_said_so_and_the_amounts_add_up(db):
+    """Issue 26: 3 terms of € 250 with € 1 paid is "€ 1 al betaald, nog € 749 open", not "one term is
+    € 250, together € 749"."""
+    from bot.store.models import Loan
+
+    with session_scope() as session:
+        session.execute(select(Loan).where(Loan.reference.like("%100002%"))).scalar_one().arrears_cents = 74_900
+    events, _ = validate({"customer_number": "100002", "birth_date": "03-11-1979"}, "03-11-1979")
+    tracker = make_tracker({"verified": True, "customer_id": slot_events(events)["customer_id"]})
+    _, messages = run(ActionExplainArrears(), tracker)
+    said = messages[1]
+    assert said["response"] == "utter_arrears_several_terms_partly_paid"
+    assert (said["terms_behind"], said["monthly_term"], said["arrears_paid"], said["arrears_amount"]) == \
+        (3, "€ 250", "€ 1", "€ 749")
+
+
 def test_explain_arrears_when_unverified_leaks_nothing(db):
     events, messages = run(ActionExplainArrears(), make_tracker({"verified": False, "customer_id": 1}))
     assert responses(messages) == ["utter_verification_failed"]

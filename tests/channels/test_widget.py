@@ -14,7 +14,7 @@ import requests
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, ConversationResumed, UserUttered
 
 from bot.channels import widget as widget_module
 from bot.channels.guard import MAX_TEXT_LENGTH, SenderRateLimit
@@ -25,7 +25,8 @@ ORIGIN = "http://localhost:8080"
 RESPONSES = {"utter_message_too_long": "Dat bericht is te lang.",
              "utter_something_went_wrong": "Sorry, er ging iets mis.",
              "utter_still_working": "Ik ben nog bezig.",
-             "utter_slow_down": "Wacht even een minuut."}
+             "utter_slow_down": "Wacht even een minuut.",
+             "utter_handover_waiting": "Een collega leest mee."}
 
 
 class TemplateNLG:
@@ -381,3 +382,36 @@ def test_conversation_skips_external_triggers_and_other_channels():
               BotUttered("Hallo")]
     shown = conversation(events)
     assert [(m["from"], m["text"]) for m in shown] == [("user", "hoi"), ("bot", "Hallo")]
+
+
+# -- a person in the conversation (issue 26) ------------------------------------------------------
+async def logged(agent: TrackerAgent, sender_id: str, *events) -> None:
+    """Events as Rasa's HTTP API appends them (a pause, a staff reply with its metadata)."""
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
+        for event in events:
+            tracker.update(event)
+        await agent.tracker_store.save(tracker)
+
+
+def test_while_a_person_has_the_conversation_the_customer_is_answered_and_sees_who_speaks(app, channel):
+    token = new_token(app)
+    sender_id = f"web:{channel.sessions.open(token)}"
+    assert say(app, token, "hoi")["handover"] == {"person": False, "name": None}
+    app.run(logged(app.agent, sender_id, ConversationPaused()))
+    app.agent.replies = []  # paused: Rasa itself says nothing
+
+    waiting = say(app, token, "hallo? is daar iemand?")
+    assert [m["text"] for m in waiting["messages"]] == ["Een collega leest mee."]  # not silence
+    assert waiting["handover"] == {"person": True, "name": None}
+
+    app.run(logged(app.agent, sender_id, BotUttered("Hoi, ik ben Anouk.", metadata={"staff_name": "Anouk de Wit"})))
+    assert say(app, token, "fijn")["messages"] == []  # a person talks now: the bot stays out of it
+    history = call(app, "messages", {"token": token, "since": 0}).json()
+    [staff] = [m for m in history["messages"] if m["from"] == "staff"]
+    assert staff["text"] == "Hoi, ik ben Anouk." and staff["name"] == "Anouk"  # first name only
+    assert history["handover"] == {"person": True, "name": "Anouk"}
+    assert all(m["from"] == "user" or "name" not in m for m in history["messages"] if m is not staff)
+
+    app.run(logged(app.agent, sender_id, ConversationResumed()))
+    assert call(app, "messages", {"token": token, "since": 0}).json()["handover"] == {"person": False, "name": None}

@@ -81,7 +81,11 @@ def test_hand_back_resumes_first_then_triggers_the_next_step(agent, case_id, fak
         assert posts[1]["path"].endswith("/trigger_intent") and posts[1]["body"]["name"] == "greet"
         assert fake_rasa.tracker(SENDER)["events"][-1]["text"] == "Hoi! Fijn dat je er weer bent."
     else:
-        assert len(posts) == 1
+        # No next step: the customer hears the bot is back, and the conversation ends in a listen,
+        # so their "dank je" is a fresh turn (issue 26), with the misunderstood count at zero.
+        assert fake_rasa.calls("/execute")[-1]["body"] == {"name": "utter_handover_handed_back"}
+        assert {"event": "slot", "name": "not_understood_count", "value": 0} in posts[1]["body"]
+        assert posts[-1]["body"] == [{"event": "action", "name": "action_listen"}]
     with session_scope() as session:
         assert session.get(Case, case_id).status == "open"
     assert audited("hand_back")[0].detail == {"next_step": step or None}
@@ -98,6 +102,7 @@ def test_resolve_closes_the_case_and_the_bot_answers_again(agent, case_id, fake_
         case = session.get(Case, case_id)
         assert case.status == "closed" and case.resolved_at is not None
     assert fake_rasa.tracker(SENDER)["paused"] is False
+    assert fake_rasa.calls("/execute")[-1]["body"] == {"name": "utter_handover_closed"}  # told it is closed
     assert f'data-case="{case_id}"' not in agent.get("/queue").text
 
 

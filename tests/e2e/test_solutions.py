@@ -23,8 +23,11 @@ def test_pay_now_for_a_forgotten_payment(stack, sender):
     slots = stack.slots(sender)
     assert slots["solution"] == "pay_now" and slots["awaiting_agreement"] is True
     reply = texts(stack.say(sender, "ja"))
-    assert "Afgesproken" in reply and "PE-100001" in reply
+    # One question on how to pay follows; the bank account only once the customer chose transfer.
+    assert "Afgesproken" in reply and "Hoe wil je betalen?" in reply and "NL91ABNA0417164300" not in reply
     assert stack.slots(sender)["awaiting_agreement"] is False
+    reply = texts(stack.say(sender, "ik maak het zelf over"))
+    assert "NL91ABNA0417164300" in reply
 
 
 def test_an_arrangement_within_capacity_and_a_too_high_own_offer(stack, sender):

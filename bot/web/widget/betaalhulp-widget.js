@@ -29,17 +29,17 @@
     placeholder: "Typ je bericht…",
     send: "Verstuur",
     typing: "Betaalhulp typt…",
-    you: "Jij",
-    bot: "Betaalhulp",
     offline: "Geen verbinding. We proberen het opnieuw…",
     reconnected: "Verbinding hersteld.",
     sendFailed: "Je bericht is niet verstuurd. Controleer je internet en probeer het nog eens.",
     expired: "Je chat was verlopen. We zijn opnieuw begonnen.",
     tooMany: "Je stuurt veel berichten tegelijk. Wacht even en probeer het opnieuw.",
     error: "Er ging iets mis. Probeer het later nog eens of bel ons.",
-    image: "Afbeelding van Betaalhulp (QR-code). Scan hem met je telefoon.",
-    openImage: "Open de afbeelding",
-    unread: "nieuw bericht"
+    unread: "nieuw bericht",
+    unreadMany: "nieuwe berichten",
+    unreadMark: "Nieuw",
+    personReading: "Een collega leest mee. Je krijgt hier antwoord.",
+    personTalking: "Je chat nu met {name}, een collega van Betaalhulp."
   };
 
   var state = load();
@@ -49,6 +49,8 @@
   var pollGeneration = 0;
   var busy = 0;
   var offline = false;
+  var unreadCount = 0;
+  var firstUnread = null;
 
   function load() {
     try { return JSON.parse(window.sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
@@ -103,6 +105,7 @@
     els.log.setAttribute("aria-busy", "true");
     return post("/messages", { token: state.token, since: 0, wait: false }).then(function (data) {
       showAll(data.messages);
+      setHandover(data.handover);
       advance(data.cursor);
     }).then(function () { els.log.setAttribute("aria-busy", "false"); },
             function (error) { els.log.setAttribute("aria-busy", "false"); throw error; });
@@ -127,6 +130,7 @@
         setOffline(false);
         delay = 1000;
         showAll(data.messages);
+        setHandover(data.handover);
         advance(data.cursor);
         next();
       }, function (error) {
@@ -159,6 +163,7 @@
     var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
     disableOldButtons();
     show({ id: "u-" + clientId, from: "user", text: label || text, buttons: [], image: null });
+    els.log.scrollTop = els.log.scrollHeight;
     typing(+1);
     var body = { token: state.token, message: text, client_id: clientId };
     if (label) { body.label = label; }
@@ -171,6 +176,7 @@
       typing(-1);
       setOffline(false);
       showAll(data.messages);
+      setHandover(data.handover);
       advance(data.cursor);
     }, function (error) {
       if (!error.status && tries < 3) {
@@ -192,32 +198,8 @@
     });
   }
 
-  // -- rendering (text only through textContent: nothing the server says becomes HTML) --------
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
-    if (text) { node.textContent = text; }
-    return node;
-  }
-
-  var URL_RE = /(https?:\/\/[^\s<>"']+)/g;
-  function richText(parent, text) {
-    String(text).split("\n").forEach(function (line, index) {
-      if (index) { parent.appendChild(document.createElement("br")); }
-      line.split(URL_RE).forEach(function (part, i) {
-        if (!part) { return; }
-        if (i % 2 === 1) {
-          var trail = part.match(/[.,;:!?)]+$/);
-          var href = trail ? part.slice(0, -trail[0].length) : part;
-          var link = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, href);
-          parent.appendChild(link);
-          if (trail) { parent.appendChild(document.createTextNode(trail[0])); }
-        } else {
-          parent.appendChild(document.createTextNode(part.replace(/\*\*/g, "")));
-        }
-      });
-    });
-  }
+  // -- rendering: the message itself is drawn by betaalhulp-widget-view.js ---------------------
+  var el = function (tag, attrs, text) { return window.BetaalhulpWidgetView.el(tag, attrs, text); };
 
   function showAll(messages) {
     (messages || []).forEach(show);
@@ -229,37 +211,25 @@
       if (seen[message.id]) { return; }
       seen[message.id] = true;
     }
-    var mine = message.from === "user";
-    var item = el("div", { "class": "bh-msg " + (mine ? "bh-msg-user" : "bh-msg-bot") });
-    item.appendChild(el("span", { "class": "bh-visually-hidden" }, (mine ? T.you : T.bot) + ": "));
-    if (message.text) {
-      var bubble = el("p", { "class": "bh-bubble" });
-      richText(bubble, message.text);
-      item.appendChild(bubble);
-    }
-    if (message.image && /^https?:\/\//.test(message.image)) {
-      var figure = el("figure", { "class": "bh-image" });
-      var link = el("a", { href: message.image, target: "_blank", rel: "noopener noreferrer" });
-      link.appendChild(el("img", { src: message.image, alt: T.image, width: "220", height: "220", loading: "lazy" }));
-      figure.appendChild(link);
-      figure.appendChild(el("figcaption", { "class": "bh-visually-hidden" }, T.openImage));
-      item.appendChild(figure);
-    }
-    if (message.buttons && message.buttons.length) {
-      var group = el("div", { "class": "bh-buttons", role: "group", "aria-label": "Kies een antwoord" });
-      message.buttons.forEach(function (button) {
-        var b = el("button", { type: "button", "class": "bh-choice" }, button.title);
-        b.addEventListener("click", function () {
-          send(button.payload, button.title);
-          els.input.focus();
-        });
-        group.appendChild(b);
-      });
-      item.appendChild(group);
-    }
+    var item = window.BetaalhulpWidgetView.messageNode(message, function (payload, title) {
+      send(payload, title);
+      els.input.focus();
+    });
     els.log.appendChild(item);
-    els.log.scrollTop = els.log.scrollHeight;
-    if (!mine && !isOpen()) { unread(); }
+    if (message.from !== "user" && !isOpen()) {
+      unread(item);
+    } else {
+      els.log.scrollTop = els.log.scrollHeight;
+    }
+  }
+
+  // Who has the conversation: a banner while a person has it (waiting for them, or talking).
+  function setHandover(handover) {
+    if (!handover) { return; }
+    var text = !handover.person ? "" : (handover.name ? T.personTalking.replace("{name}", handover.name)
+                                                      : T.personReading);
+    if (els.person.textContent !== text) { els.person.textContent = text; }
+    els.person.hidden = !text;
   }
 
   function disableOldButtons() {
@@ -285,9 +255,30 @@
     if (!value) { window.setTimeout(function () { if (!offline) { els.status.textContent = ""; } }, 4000); }
   }
 
-  function unread() {
+  // While the chat is closed, the badge counts the new messages; opening it shows the first.
+  function unread(item) {
+    unreadCount += 1;
+    if (!firstUnread) {
+      firstUnread = item;
+      item.insertBefore(el("p", { "class": "bh-unread-mark" }, T.unreadMark), item.firstChild);
+    }
+    els.badge.textContent = String(unreadCount);
     els.badge.hidden = false;
-    els.launcher.setAttribute("aria-label", T.launcher + " (" + T.unread + ")");
+    els.launcher.setAttribute("aria-label", T.launcher + " (" + unreadCount + " " +
+                              (unreadCount === 1 ? T.unread : T.unreadMany) + ")");
+  }
+
+  function readAll() {
+    var first = firstUnread;
+    unreadCount = 0;
+    firstUnread = null;
+    els.badge.hidden = true;
+    els.launcher.setAttribute("aria-label", T.launcher);
+    if (first) {
+      els.log.scrollTop = Math.max(0, first.offsetTop - els.log.offsetTop - 8);
+    } else {
+      els.log.scrollTop = els.log.scrollHeight;
+    }
   }
 
   // -- the panel -------------------------------------------------------------------------------
@@ -309,8 +300,7 @@
     els.panel.hidden = false;
     els.root.classList.add("bh-open");
     els.launcher.setAttribute("aria-expanded", "true");
-    els.badge.hidden = true;
-    els.launcher.setAttribute("aria-label", T.launcher);
+    readAll();
     state.open = true;
     save();
     els.input.focus();
@@ -326,65 +316,10 @@
     els.launcher.focus();
   }
 
-  // A speech bubble drawn in SVG: no icon font, no emoji font needed.
-  function icon() {
-    var ns = "http://www.w3.org/2000/svg";
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "22");
-    svg.setAttribute("height", "22");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    svg.setAttribute("class", "bh-launcher-icon");
-    var path = document.createElementNS(ns, "path");
-    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
-    path.setAttribute("fill", "currentColor");
-    svg.appendChild(path);
-    return svg;
-  }
-
   function build() {
-    var root = els.root = el("div", { "class": "bh-widget", id: "betaalhulp-widget" });
-    els.launcher = el("button", { type: "button", "class": "bh-launcher", "aria-expanded": "false",
-                                  "aria-controls": "bh-panel", "aria-label": T.launcher });
-    els.launcher.appendChild(icon());
-    els.launcher.appendChild(el("span", { "class": "bh-launcher-text" }, T.launcher));
-    els.badge = el("span", { "class": "bh-badge", "aria-hidden": "true" }, "1");
-    els.badge.hidden = true;
-    els.launcher.appendChild(els.badge);
-
-    els.panel = el("section", { "class": "bh-panel", id: "bh-panel", role: "dialog", "aria-modal": "false",
-                                "aria-labelledby": "bh-title" });
-    els.panel.hidden = true;
-    var header = el("header", { "class": "bh-header" });
-    header.appendChild(el("h2", { id: "bh-title", "class": "bh-title" }, TITLE));
-    els.close = el("button", { type: "button", "class": "bh-close", "aria-label": T.close }, "×");
-    header.appendChild(els.close);
-    els.panel.appendChild(header);
-
-    els.log = el("div", { "class": "bh-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-                          "aria-label": "Gesprek met " + TITLE, tabindex: "0" });
-    els.panel.appendChild(el("p", { "class": "bh-intro" }, T.intro));
-    els.panel.appendChild(els.log);
-    els.typing = el("div", { "class": "bh-typing", role: "status" });
-    els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
-    els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
-    els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
-    els.typing.appendChild(el("span", { "class": "bh-visually-hidden" }, T.typing));
-    els.typing.hidden = true;
-    els.panel.appendChild(els.typing);
-    els.status = el("p", { "class": "bh-status", role: "status", "aria-live": "polite" });
-    els.panel.appendChild(els.status);
-
-    var form = el("form", { "class": "bh-form" });
-    form.appendChild(el("label", { "for": "bh-input", "class": "bh-visually-hidden" }, T.inputLabel));
-    els.input = el("textarea", { id: "bh-input", "class": "bh-input", rows: "1", maxlength: "2000",
-                                 placeholder: T.placeholder, autocomplete: "off" });
-    form.appendChild(els.input);
-    els.send = el("button", { type: "submit", "class": "bh-send" }, T.send);
-    form.appendChild(els.send);
-    els.panel.appendChild(form);
-
+    window.BetaalhulpWidgetView.panel(els, T, TITLE);
+    var root = els.root;
+    var form = els.form;
     root.appendChild(els.panel);
     root.appendChild(els.launcher);
     document.body.appendChild(root);
@@ -424,9 +359,19 @@
   }
 
   window.BetaalhulpWidget = { open: function () { open(); }, close: function () { close(); } };
+  // The drawing half lives next to this file; the page embeds only this one.
+  function whenViewLoaded(then) {
+    if (window.BetaalhulpWidgetView) { return then(); }
+    var view = document.createElement("script");
+    view.src = ((script && script.src) || "/widget/betaalhulp-widget.js").replace(/betaalhulp-widget\.js/,
+                                                                                  "betaalhulp-widget-view.js");
+    view.onload = then;
+    document.head.appendChild(view);
+  }
+  function ready() { whenViewLoaded(init); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", ready);
   } else {
-    init();
+    ready();
   }
 })();
