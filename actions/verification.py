@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.base import Events, SafeAction, slot_validator
-from bot import cases, clock, identity
+from bot import cases, clock, customer_language, identity
 from bot.arrears import overview
 from bot.config import settings
 from bot.parsing import parse_birth_date, parse_customer_number
@@ -115,19 +115,24 @@ class ActionExplainArrears(SafeAction):
             return [SlotSet("verified", False), SlotSet("in_arrears", None)]
         with session_scope() as session:
             facts = overview(session, int(customer_id), clock.today())
-        dispatcher.utter_message(response="utter_verified")
+            adopted = customer_language.settle_after_verification(
+                session, int(customer_id), tracker.get_slot("language"), tracker.get_slot("language_source"))
+        # A returning customer's remembered language speaks from this very message on (issue 27).
+        in_language = {"language": adopted} if adopted else {}
+        dispatcher.utter_message(response="utter_verified", **in_language)
         slots = facts.as_slots()
         has_costs = slots.pop("has_costs", False)
         if not facts.in_arrears:
-            dispatcher.utter_message(response="utter_no_arrears")
+            dispatcher.utter_message(response="utter_no_arrears", **in_language)
         else:
             terms = "one_term" if slots["terms_behind"] == 1 else "several_terms"
             # A partial payment is said as such, so the amounts add up as written (issue 26).
             partly = "_partly_paid" if slots.get("arrears_paid") else ""
-            dispatcher.utter_message(response=f"utter_arrears_{terms}{partly}", **slots)
+            dispatcher.utter_message(response=f"utter_arrears_{terms}{partly}", **slots, **in_language)
             dispatcher.utter_message(
-                response="utter_arrears_costs" if has_costs else "utter_arrears_no_costs", **slots)
+                response="utter_arrears_costs" if has_costs else "utter_arrears_no_costs", **slots, **in_language)
             if facts.explain_bkr:
-                dispatcher.utter_message(response="utter_bkr_explained")
-            dispatcher.utter_message(response="utter_arrears_next_steps")
-        return [SlotSet("verified", True), *(SlotSet(name, value) for name, value in slots.items())]
+                dispatcher.utter_message(response="utter_bkr_explained", **in_language)
+            dispatcher.utter_message(response="utter_arrears_next_steps", **in_language)
+        language = [SlotSet("language", adopted), SlotSet("language_source", "record")] if adopted else []
+        return [SlotSet("verified", True), *(SlotSet(name, value) for name, value in slots.items()), *language]

@@ -23,6 +23,8 @@ class Customer(Base):
     birth_date = Column(Date, nullable=False)
     phone = Column(String(32), index=True)
     created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    # The language the customer chose or wrote in (issue 27, bot/customer_language.py); empty: Dutch.
+    language = Column(String(8), nullable=True)
 
     loans = relationship("Loan", back_populates="customer", order_by="Loan.id")
 
