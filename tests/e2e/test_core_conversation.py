@@ -16,6 +16,8 @@ def verify(stack, sender: str, number: str, birth_date: str) -> str:
     opening = texts(stack.say(sender, "hoi"))
     assert "klantnummer" in opening.lower()
     assert "niet de enige" in opening or "iedereen" in opening or "vaker" in opening
+    # R33: the very first reply says it is automated and that a person is always reachable.
+    assert "digitale assistent" in opening and "medewerker" in opening and "altijd" in opening
     texts(stack.say(sender, number))
     return texts(stack.say(sender, birth_date))
 
