@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.base import Events, SafeAction, slot_validator
+from actions.costs import costs_response
 from bot import cases, clock, identity
-from bot.arrears import overview
+from bot.arrears import costs, overview
 from bot.config import settings
 from bot.parsing import parse_birth_date, parse_customer_number
 from bot.store.db import session_scope
@@ -115,9 +116,13 @@ class ActionExplainArrears(SafeAction):
             return [SlotSet("verified", False), SlotSet("in_arrears", None)]
         with session_scope() as session:
             facts = overview(session, int(customer_id), clock.today())
+            loan = facts.main_loan
+            decision = costs.for_customer_in_contact(session, int(customer_id), loan.costs_cents,
+                                                     loan.arrears_cents, clock.today()) if loan else None
         dispatcher.utter_message(response="utter_verified")
         slots = facts.as_slots()
-        has_costs = slots.pop("has_costs", False)
+        if decision is not None:
+            slots.update(costs.slot_values(decision))
         if not facts.in_arrears:
             dispatcher.utter_message(response="utter_no_arrears")
         else:
@@ -125,7 +130,7 @@ class ActionExplainArrears(SafeAction):
             dispatcher.utter_message(
                 response="utter_arrears_one_term" if one_term else "utter_arrears_several_terms", **slots)
             dispatcher.utter_message(
-                response="utter_arrears_costs" if has_costs else "utter_arrears_no_costs", **slots)
+                response=costs_response(slots["arrears_costs"], slots["costs_waiver"]), **slots)
             if facts.explain_bkr:
                 dispatcher.utter_message(response="utter_bkr_explained")
             dispatcher.utter_message(response="utter_arrears_next_steps")
