@@ -1,4 +1,4 @@
-"""Handing the conversation to a person (R4, R10, R19, R20): the case and its summary are saved,
+"""Handing the conversation to a person (R4, R19, R20, R32): the case and its summary are saved,
 the customer hears why and when, and the bot steps back."""
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class ActionDefaultFallback(SafeAction):
 
 
 class ActionNotUnderstood(SafeAction):
-    """R10: not understanding says nothing about the customer; after a few tries a person helps."""
+    """R4, R32: not understanding says nothing about the customer; after a few tries a person helps."""
 
     def name(self) -> str:
         return "action_not_understood"

@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.base import Events, SafeAction, slot_validator
+from actions.costs import costs_response
 from bot import cases, clock, customer_language, identity
-from bot.arrears import overview
+from bot.arrears import costs, overview
 from bot.config import settings
 from bot.parsing import parse_birth_date, parse_customer_number
 from bot.store.db import session_scope
@@ -117,11 +118,15 @@ class ActionExplainArrears(SafeAction):
             facts = overview(session, int(customer_id), clock.today())
             adopted = customer_language.settle_after_verification(
                 session, int(customer_id), tracker.get_slot("language"), tracker.get_slot("language_source"))
+            loan = facts.main_loan
+            decision = costs.for_customer_in_contact(session, int(customer_id), loan.costs_cents,
+                                                     loan.arrears_cents, clock.today()) if loan else None
         # A returning customer's remembered language speaks from this very message on (issue 27).
         in_language = {"language": adopted} if adopted else {}
         dispatcher.utter_message(response="utter_verified", **in_language)
         slots = facts.as_slots()
-        has_costs = slots.pop("has_costs", False)
+        if decision is not None:
+            slots.update(costs.slot_values(decision))
         if not facts.in_arrears:
             dispatcher.utter_message(response="utter_no_arrears", **in_language)
         else:
@@ -130,7 +135,7 @@ class ActionExplainArrears(SafeAction):
             partly = "_partly_paid" if slots.get("arrears_paid") else ""
             dispatcher.utter_message(response=f"utter_arrears_{terms}{partly}", **slots, **in_language)
             dispatcher.utter_message(
-                response="utter_arrears_costs" if has_costs else "utter_arrears_no_costs", **slots, **in_language)
+                response=costs_response(slots["arrears_costs"], slots["costs_waiver"]), **slots, **in_language)
             if facts.explain_bkr:
                 dispatcher.utter_message(response="utter_bkr_explained", **in_language)
             dispatcher.utter_message(response="utter_arrears_next_steps", **in_language)

@@ -63,7 +63,8 @@ class ArrearsOverview:
         return bool(loan) and loan.terms_behind >= arrears_policy()["bkr"]["explain_from_terms"]
 
     def as_slots(self) -> dict:
-        """Slot values the Dutch responses fill in (amounts already written the Dutch way)."""
+        """Slot values the Dutch responses fill in (amounts already written the Dutch way). The
+        costs are not here: what the customer pays of them depends on who they are (costs.py)."""
         loan = self.main_loan
         if loan is None:
             return {"in_arrears": False, "recurring_arrears": self.recurring}
@@ -77,8 +78,6 @@ class ArrearsOverview:
             "terms_behind": loan.terms_behind,
             "arrears_amount": format_euro(loan.arrears_cents),
             "arrears_paid": format_euro(loan.paid_cents) if loan.paid_cents else None,
-            "arrears_costs": format_euro(loan.costs_cents),
-            "has_costs": loan.costs_cents > 0,
         }
 
 

@@ -36,6 +36,7 @@ def routes() -> list:
         Route("/cases/{case_id:int}/events", stream.case_events, methods=["GET"]),
         Route("/cases/{case_id:int}/reply", case_actions.reply, methods=["POST"]),
         Route("/cases/{case_id:int}/notes", case_actions.add_note, methods=["POST"]),
+        Route("/cases/{case_id:int}/stance", case_actions.judge_stance, methods=["POST"]),
         Route("/cases/{case_id:int}/assign", case_actions.assign_to_me, methods=["POST"]),
         Route("/cases/{case_id:int}/resolve", case_actions.resolve, methods=["POST"]),
         Route("/cases/{case_id:int}/handback", case_actions.hand_back, methods=["POST"]),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import stance
 from bot.console.queue import SOLUTIONS, priority, reason_label
 from bot.formatting import euros
 from bot.money import euros_to_cents, format_euro
@@ -86,6 +87,18 @@ def _offer(offer: dict[str, Any] | None) -> dict[str, Any] | None:
             "status": status}
 
 
+EVIDENCE_KINDS = {"words": "Klant zei", "signal": "Signaal", "cause": "Oorzaak", "capacity": "Kan per maand < termijn",
+                  "staff": "Oordeel medewerker"}
+
+
+def _stance(case: Case) -> dict[str, Any]:
+    """R10: the class with every piece of evidence, so staff see why and can judge otherwise."""
+    evidence = [e for e in map(stance.Evidence.of, case.stance_evidence or []) if e is not None]
+    return {"value": case.stance or stance.UNKNOWN, "label": stance.label(case.stance),
+            "evidence": [(EVIDENCE_KINDS[e.kind], stance.label(e.stance), e.detail) for e in evidence],
+            "choices": {name: stance.label(name) for name in stance.CLASSES}}
+
+
 def card(case: Case) -> dict[str, Any]:
     summary = dict(case.summary or {})
     cause = summary.get("cause") or {"category": case.cause, "structural": case.cause_structural}
@@ -103,6 +116,7 @@ def card(case: Case) -> dict[str, Any]:
                   "structural": {True: "Blijvend", False: "Tijdelijk"}.get(structural, "Onbekend"),
                   "description": cause.get("description"), "followup": cause.get("followup")},
         "control": [(CONTROL_LABELS.get(k, k), yes_no(v)) for k, v in control.items()],
+        "stance": _stance(case),
         "finances": _finances(summary.get("finances") or case.finances or {}),
         "signals": [s for s in (summary.get("signals") or case.signals or []) if isinstance(s, dict)],
         "offer": _offer(case.offer or summary.get("offer")),

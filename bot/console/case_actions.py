@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bot import cases, clock
+from bot import cases, clock, stance
 from bot.console.access import refusal
 from bot.console.auth import Staff
 from bot.console.delivery import LABELS, outcome_of
@@ -29,6 +29,7 @@ from bot.store.models import Case, CaseNote
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2000
+MAX_REASON = 500
 # R15: a remission arrangement runs 3 to 5 years; nothing longer is offered from the console.
 MAX_MONTHS = 60
 MAX_MONTHLY_EUROS = 100_000
@@ -159,6 +160,26 @@ async def hand_back(request: Request, staff: Staff) -> Response:
         session.get(Case, case.id).status = "open"
     audit(staff.id, "hand_back", case.id, next_step=step or None)
     return done(request, case.id)
+
+
+@guarded("api")
+async def judge_stance(request: Request, staff: Staff) -> Response:
+    """R10: a person judges cannot / will not / does not manage, always with a reason; the
+    judgement is evidence on the case like any other and newer evidence can change it again."""
+    form = await request.form()
+    judged, reason = text_field(form, "stance"), text_field(form, "reason")
+    if judged not in stance.CLASSES:
+        return refused(400, "Kies kan niet, wil niet of lukt niet.")
+    if not reason or len(reason) > MAX_REASON:
+        return refused(400, f"Schrijf in 1 tot {MAX_REASON} tekens waarom.")
+    with session_scope() as session:
+        case = session.get(Case, case_id_of(request) or 0)
+        if case is None:
+            return refused(404, "Deze zaak bestaat niet.")
+        now_class = cases.judge_stance(session, case, judged, reason, staff.display_name)
+        case_id = case.id
+    audit(staff.id, "judge_stance", case_id, stance=judged, result=now_class)
+    return done(request, case_id, stance=now_class)
 
 
 def _whole_number(raw: str, low: int, high: int) -> int | None:

@@ -21,6 +21,7 @@ REASONS = {
     "multiple_problems": "Meerdere problemen",
     "vulnerability": "Kwetsbare klant",
     "not_understood": "Bot begreep de klant niet",
+    "does_not_manage": "Het lukt de klant niet: bel in plaats van herinneren (R10)",
 }
 SOLUTIONS = {
     "pay_now": "In één keer betalen",

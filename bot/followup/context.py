@@ -24,7 +24,7 @@ from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
 from bot.store.idlists import id_list, in_list
-from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, FollowUp, Instalment
+from bot.store.models import Arrangement, Case, ChannelOutbound, ChannelSender, FollowUp, Instalment
 
 F = FollowUp.__table__.c
 WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
@@ -44,6 +44,12 @@ _SENT = select(F.customer_id, F.sent_at).where(in_list(F.customer_id, id_list())
 # left out in SQL rather than read and dropped (they are most of what is `sending`).
 _SENDING = select(F.customer_id, F.claim_expires_at).where(
     in_list(F.customer_id, id_list()), F.status == "sending", ~in_list(F.id, id_list("batch")))
+# R10: the stance of each customer's cases, oldest first, so the newest case's class counts.
+CASE = Case.__table__.c
+_STANCES = select(CASE.customer_id, CASE.stance).where(
+    in_list(CASE.customer_id, id_list()), CASE.stance.is_not(None)).order_by(CASE.id)
+# The reminders a customer who does not manage gets a person for instead (R10).
+REMINDER_KINDS = ("reminder_before", "reminder_today", "missed", "reassessment")
 _STAFF_REPLIES = select(OUTBOUND.sender_id, OUTBOUND.created_at).where(
     and_(in_list(OUTBOUND.sender_id, id_list()), OUTBOUND.source == "staff_reply",
          OUTBOUND.created_at > bindparam("since")))
@@ -67,6 +73,8 @@ class Context:
     # rows, and the customers who talked to us since we saw their arrears.
     episodes: dict[int, Any] = field(default_factory=dict)
     in_conversation: set[int] = field(default_factory=set)
+    # R10: customers whose newest case says they do not manage (stress, shame, overview lost).
+    not_managing: set[int] = field(default_factory=set)
 
     def templated_name(self, response: str) -> str | None:
         return self.template_names.get(response)
@@ -98,7 +106,9 @@ class Context:
                    in_arrangement=customers_in_arrangement(session, outreach), book=book,
                    window_open=window_open, templated=set(template_names), template_names=template_names,
                    contacts=contacts, tried={}, episodes=episodes,
-                   in_conversation=first_contact.in_conversation(session, episodes))
+                   in_conversation=first_contact.in_conversation(session, episodes),
+                   not_managing=customers_not_managing(
+                       session, sorted({r["customer_id"] for r in rows if r["kind"] in REMINDER_KINDS})))
 
     def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
         """The channels this message already has a row on (looked up only when the planned
@@ -111,6 +121,13 @@ class Context:
                     found.add(channel)
             self.tried[logical] = found
         return self.tried[logical]
+
+
+def customers_not_managing(session: Session, customer_ids: list[int]) -> set[int]:
+    newest: dict[int, str] = {}
+    for customer_id, stance in each_in(session, _STANCES, customer_ids):
+        newest[customer_id] = stance
+    return {customer_id for customer_id, stance in newest.items() if stance == "does_not_manage"}
 
 
 def _contacts(session: Session, rows: list[dict], customer_ids: list[int], book: plan.AddressBook,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from bot import cases
 from bot.followup import calendar, first_contact, plan, rules
 from bot.followup.context import Context
 from bot.followup.links import PaymentLinks
@@ -68,6 +69,7 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
     skips: list[dict] = []
     defers: list[dict] = []
     fallbacks: list[dict] = []
+    to_a_person: set[int] = set()
     contacts = context.contacts
     quiet_until = rules.quiet_now(now, policy)
     priority = {name: spec.priority for name, spec in policy.kinds.items()}
@@ -88,7 +90,10 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
             customer_has_arrears=row["customer_id"] in context.in_arrears,
             customer_in_arrangement=row["customer_id"] in context.in_arrangement,
             arrears_open=episode is not None and episode.ended_on is None and episode.arrears_cents > 0,
-            customer_in_conversation=row["customer_id"] in context.in_conversation)
+            customer_in_conversation=row["customer_id"] in context.in_conversation,
+            customer_not_managing=row["customer_id"] in context.not_managing)
+        if reason == rules.PERSON_INSTEAD:
+            to_a_person.add(row["customer_id"])
         if reason is not None:
             skips.append({"b_id": row["id"], "b_outcome": reason})
             report.skipped[reason] += 1
@@ -169,6 +174,8 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
                                              response=row["response"], slots=slots)))
     if skips:
         _SKIP.execute(session, [{**skip, "me": engine_name} for skip in skips])
+    for customer_id in sorted(to_a_person):
+        cases.hand_to_person(session, customer_id, "does_not_manage", now)
     if defers:
         _DEFER.execute(session, [{**defer, "me": engine_name} for defer in defers])
     if fallbacks:

@@ -38,6 +38,7 @@ WINDOW_CLOSED = "window_closed_no_template"
 EXCLUDED = "channel_excluded"
 ARREARS_CLEARED = "arrears_cleared"
 IN_CONVERSATION = "in_conversation"
+PERSON_INSTEAD = "person_instead"
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,12 @@ class ArrangementState:
 def relevance(kind: str, today: date, facts: dict, policy: Policy, *, instalment: InstalmentState | None = None,
               arrangement: ArrangementState | None = None, customer_has_arrears: bool = False,
               customer_in_arrangement: bool = False, arrears_open: bool = False,
-              customer_in_conversation: bool = False) -> str | None:
+              customer_in_conversation: bool = False, customer_not_managing: bool = False) -> str | None:
     """None while the message still matters now, else the reason it no longer does."""
+    if customer_not_managing and kind in ("reminder_before", "reminder_today", "missed", "reassessment"):
+        # R10: a customer who does not manage (stress, shame, overview lost) gets a person, not
+        # one more reminder; the engine hands the case over (deciding.py).
+        return PERSON_INSTEAD
     if kind in ("reminder_before", "reminder_today", "missed"):
         if instalment is None or arrangement is None:
             return STALE

@@ -1,4 +1,4 @@
-"""When a person takes over, how urgently, and what they need to know (R4, R10, R19, R20)."""
+"""When a person takes over, how urgently, and what they need to know (R4, R19, R20, R32)."""
 from .office_hours import next_opening, within_office_hours
 from .policy import (
     HandoverDecision,

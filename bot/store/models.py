@@ -96,6 +96,9 @@ class Case(Base):
     assigned_to = Column(Integer, ForeignKey("staff_users.id"))
     resolved_at = Column(DateTime(timezone=True))
     summary = Column(JSON)
+    # R10: cannot / will_not / does_not_manage / unknown, and the evidence for it (bot/stance).
+    stance = Column(String(16))
+    stance_evidence = Column(JSON)
 
     customer = relationship("Customer")
 

@@ -20,6 +20,9 @@ DEMO_CUSTOMERS = (
     ("100004", "Kees Bakker", date(1992, 1, 30), "+31612345004", "personal_loan", 185, 2, 4, 0),
     ("100005", "Fatima Yilmaz", date(1983, 9, 15), "+31612345005", "mortgage", 0, 0, 0, 2),
 )
+# Costs the lender really made for these arrears (letters, a call), in cents: the bot tells them
+# and, because Mohamed cooperates, says they are waived (R16).
+DEMO_COSTS_CENTS = {"100002": 3500}
 FATIMA_MORTGAGE_TERM = 980  # up to date; her term only matters for later outreach
 
 
@@ -35,7 +38,8 @@ def seed_demo_customers(url: str | None = None, today: date | None = None) -> in
             term = term or FATIMA_MORTGAGE_TERM
             loan = Loan(reference=f"{loan_type[:2].upper()}-{number}", loan_type=loan_type,
                         monthly_term_cents=term * 100, terms_behind=behind,
-                        arrears_cents=term * behind * 100, bounced_debits_quarter=bounced)
+                        arrears_cents=term * behind * 100, costs_cents=DEMO_COSTS_CENTS.get(number, 0),
+                        bounced_debits_quarter=bounced)
             # Earlier episodes spread over the last 24 months, each closed again.
             for i in range(episodes):
                 started = today - relativedelta(months=4 + 5 * i)

@@ -20,6 +20,17 @@ def test_signals_from_any_message_are_merged_and_kept_with_their_sentence(db):
     assert all(s["text"] == text for s in case.signals)
 
 
+def test_the_customers_words_about_their_stance_are_kept_as_evidence_on_the_case(db):
+    """R10: "ik schaam me" is evidence of not managing; the slot does not change, the case does."""
+    events, _ = run(ActionDetectSignals(), make_tracker(text="ik schaam me zo, ik maak de post niet meer open"))
+    assert events == []
+    with session_scope() as session:
+        case = session.execute(select(Case)).scalar_one()
+    assert case.stance == "does_not_manage"
+    assert [e["kind"] for e in case.stance_evidence] == ["words"]
+    assert "ik schaam" not in str(case.stance_evidence)  # the lexicon term, never the message
+
+
 def test_no_signal_no_events(db):
     events, _ = run(ActionDetectSignals(), make_tracker(text="ik heb geen deurwaarder"))
     assert events == []

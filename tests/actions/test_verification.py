@@ -129,3 +129,13 @@ def test_fatima_has_no_arrears(db):
     events, messages = run(ActionExplainArrears(), tracker)
     assert responses(messages) == ["utter_verified", "utter_no_arrears"]
     assert slot_events(events)["in_arrears"] is False
+
+
+def test_explain_arrears_says_a_waived_cost_as_waived(db):
+    """R16: Mohamed's € 35 of real costs are told, and told as waived because he cooperates."""
+    events, _ = validate({"customer_number": "100002", "birth_date": "03-11-1979"}, "03-11-1979")
+    tracker = make_tracker({"verified": True, "customer_id": slot_events(events)["customer_id"]})
+    events, messages = run(ActionExplainArrears(), tracker)
+    said = {m["response"]: m for m in messages}
+    assert said["utter_arrears_costs_waived_cooperating"]["costs_waived"] == "€ 35"
+    assert slot_events(events)["arrears_costs"] == "€ 0"

@@ -177,3 +177,22 @@ def test_a_confirmed_remission_becomes_an_arrangement_that_is_followed_up(client
         assert arrangement.solution == "remission_arrangement" and len(arrangement.instalments) == 36
         assert amounts == {6000} and arrangement.contact_person
         assert accepted == ["remission_arrangement"]
+
+
+def test_staff_judge_cannot_will_not_or_does_not_manage_with_a_reason_and_the_card_shows_it(agent, case_id):
+    """R10: the class is on the summary card with its evidence, and a person can change it."""
+    page = agent.get(f"/cases/{case_id}").text
+    assert "Kan niet, wil niet of lukt niet" in page and "Nog niet bekend" in page
+    token = csrf(agent)
+    refused = agent.post(f"/cases/{case_id}/stance", data={"stance": "will_not", "reason": " ", "csrf_token": token})
+    assert refused.status_code == 400 and "waarom" in refused.text
+    assert agent.post(f"/cases/{case_id}/stance", data={"stance": "lazy", "reason": "x",
+                                                        "csrf_token": token}).status_code == 400
+    response = agent.post(f"/cases/{case_id}/stance", headers={"Accept": "application/json", "X-CSRF-Token": token},
+                          data={"stance": "does_not_manage", "reason": "Belde: post ligt ongeopend"})
+    assert response.status_code == 200 and response.json()["stance"] == "does_not_manage"
+    page = agent.get(f"/cases/{case_id}").text
+    assert "Het lukt niet (stress, schaamte of overzicht kwijt)" in page
+    assert "Oordeel medewerker" in page and "Belde: post ligt ongeopend" in page
+    [entry] = audited("judge_stance")
+    assert entry.detail == {"stance": "does_not_manage", "result": "does_not_manage"}

@@ -16,6 +16,8 @@ def verify(stack, sender: str, number: str, birth_date: str) -> str:
     opening = texts(stack.say(sender, "hoi"))
     assert "klantnummer" in opening.lower()
     assert "niet de enige" in opening or "iedereen" in opening or "vaker" in opening
+    # R33: the very first reply says it is automated and that a person is always reachable.
+    assert "digitale assistent" in opening and "medewerker" in opening and "altijd" in opening
     texts(stack.say(sender, number))
     return texts(stack.say(sender, birth_date))
 
@@ -68,7 +70,9 @@ def test_kees_recurring_arrears_get_the_full_check(stack, sender):
 
 
 def test_children_are_asked_only_for_a_family(stack, sender):
-    verify(stack, sender, "100002", "03-11-1979")
+    reply = verify(stack, sender, "100002", "03-11-1979")
+    # R16: his € 35 of real costs are told exactly, and as waived: he cooperates.
+    assert "€ 35" in reply and "niet te betalen" in reply
     stack.say(sender, "ik ben mijn baan kwijtgeraakt")
     stack.say(sender, "nee nog niks in zicht")
     slots = stack.slots(sender)
