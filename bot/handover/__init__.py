@@ -2,8 +2,8 @@
 from .office_hours import next_opening, within_office_hours
 from .policy import (
     HandoverDecision,
-    after_hand_back_messages,
     Situation,
+    after_hand_back_messages,
     at_proposal,
     distinct_life_events,
     immediate,
