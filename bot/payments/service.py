@@ -229,7 +229,9 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
         share = arrears_share(instalment, term, paid)
         reduced = _reduce_arrears(session, payment.loan_id, share) if share > 0 else 0
         # Kept for the lender's books import (bot/intake/books.py): this counts until the books hold it.
-        session.execute(update(Payment).where(Payment.id == payment.id).values(arrears_share_cents=share)
+        # updated_at stays the moment of the report (the payment notice's clock, bot/followup/notices.py).
+        session.execute(update(Payment).where(Payment.id == payment.id)
+                        .values(arrears_share_cents=share, updated_at=now)
                         .execution_options(synchronize_session=False))
         if reduced:
             loan = session.get(Loan, payment.loan_id)
