@@ -157,12 +157,14 @@ def test_aftercare_only_follows_an_arrangement_completed_by_paying(db):
             contact_person="Daan", sender_id="rest:pause", starts_on=date(2027, 6, 1)).id
     pay(db, paid, 1, local(date(2027, 6, 7), 12))
     engine = Engine(db, sender=RecordingSender())
-    run_days(engine, date(2027, 6, 1), date(2027, 7, 12), times=((0, 10), (9, 0)))
+    run_days(engine, date(2027, 6, 1), date(2027, 8, 12), times=((0, 10), (9, 0)))
     with session_scope(db) as session:
         assert session.get(Arrangement, paid).status == session.get(Arrangement, pause).status == "completed"
     aftercare = [r for r in rows(db) if r.kind == "aftercare"]
-    # The paid one: a check-in a month on. The pause that ran out: its arrears still stand, not "klaar".
-    assert [(r.arrangement_id, r.status) for r in aftercare] == [(paid, "sent")]
+    # The paid one: a check-in every month (9 July, 9 August). The pause that ran out on 1 July
+    # (its check-in would be 2 August): its arrears still stand, so never "klaar".
+    assert [(r.arrangement_id, r.status, r.facts["meant_for"]) for r in aftercare] == [
+        (paid, "sent", "2027-07-09"), (paid, "sent", "2027-08-09")]
     assert not [r for r in rows(db) if r.kind == "arrangement_broken"]
 
 
