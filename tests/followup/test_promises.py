@@ -64,6 +64,8 @@ def agree_to_a_pause(sender: str) -> dict:
     run(ActionProposeSolution(), make_tracker(slots, sender=sender))
     _, messages = run(ActionAcceptProposal(), make_tracker({**slots, "awaiting_agreement": True}, sender=sender))
     assert responses(messages)[0] == "utter_confirm_payment_pause"
+    # No payments in a pause: no "a reminder before each payment" either (R28).
+    assert responses(messages)[-1] == "utter_arrangement_followup_no_payments"
     return messages[0]
 
 
