@@ -105,7 +105,8 @@ class ActionAcceptProposal(SafeAction):
             offer = {**case.offer, "agreed": True, "agreed_at": clock.utcnow().isoformat()}
             case = cases.record(session, tracker.sender_id, offer=offer)
             arrangement = cases.agree(session, case, facts.main_loan.reference)
-            followed = (arrangement.id, arrangement.contact_person) if arrangement else None
+            followed = (arrangement.id, arrangement.contact_person, bool(arrangement.instalments)) \
+                if arrangement else None
         config = settings()
         written = written_values(offer)
         dispatcher.utter_message(response=f"utter_confirm_{offer['solution']}",
@@ -113,9 +114,11 @@ class ActionAcceptProposal(SafeAction):
                                  lender_iban=config.lender_iban, lender_name=config.lender_name)
         dispatcher.utter_message(response="utter_agreement_saved")
         if followed:
-            # R23: the customer knows we stay in touch, who their person is, and where the plan is.
-            dispatcher.utter_message(response="utter_arrangement_followup", contact_person=followed[1],
-                                     plan_link=plan_link(followed[0]))
+            # R23: the customer knows we stay in touch, who their person is, and where the plan is;
+            # reminders "before each payment" only where there are payments (not a pause, R28).
+            dispatcher.utter_message(response="utter_arrangement_followup" if followed[2]
+                                     else "utter_arrangement_followup_no_payments",
+                                     contact_person=followed[1], plan_link=plan_link(followed[0]))
         return [SlotSet("awaiting_agreement", False)]
 
 

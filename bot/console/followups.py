@@ -23,7 +23,7 @@ KIND_LABELS = {
     "reminder_before": "herinnering vooraf", "reminder_today": "herinnering op de dag", "missed": "gemist",
     "reassessment": "opnieuw kijken", "success": "compliment", "aftercare": "nazorg", "preventive": "preventief",
     "new_arrears": "nieuwe achterstand", "checkin": "beloofd contact",
-    "arrangement_broken": "regeling gestopt",
+    "arrangement_broken": "regeling gestopt", "payment_notice": "bericht over betaling",
 }
 SIGNAL_LABELS = {"bounced_debit": "incasso gestorneerd", "rising_overdraft": "roodstand loopt op",
                  "missed_payment_elsewhere": "betaling elders gemist"}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.addresses import is_whatsapp, sms_to
 from bot.clock import as_utc
-from bot.followup import calendar, first_contact, plan, planner
+from bot.followup import calendar, first_contact, notices, plan, planner
 from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
@@ -75,6 +75,9 @@ class Context:
     in_conversation: set[int] = field(default_factory=set)
     # R10: customers whose newest case says they do not manage (stress, shame, overview lost).
     not_managing: set[int] = field(default_factory=set)
+    # Payment notices (bot/followup/notices.py): their payments, and those a later payment paid.
+    payments: dict[int, Any] = field(default_factory=dict)
+    superseded: set[int] = field(default_factory=set)
 
     def templated_name(self, response: str) -> str | None:
         return self.template_names.get(response)
@@ -101,12 +104,14 @@ class Context:
         outreach = sorted({r["customer_id"] for r in rows if r["kind"] in ("aftercare", "preventive",
                                                                           "arrangement_broken", first_contact.KIND)})
         episodes = first_contact.episodes_of(session, rows)
+        payments, superseded = notices.payments_of(session, rows)
         return cls(instalments=instalments, arrangements=arrangements, counts=counts,
                    in_arrears=customers_in_arrears(session, outreach),
                    in_arrangement=customers_in_arrangement(session, outreach), book=book,
                    window_open=window_open, templated=set(template_names), template_names=template_names,
                    contacts=contacts, tried={}, episodes=episodes,
-                   in_conversation=first_contact.in_conversation(session, episodes),
+                   in_conversation=first_contact.in_conversation(session, episodes), payments=payments,
+                   superseded=superseded,
                    not_managing=customers_not_managing(
                        session, sorted({r["customer_id"] for r in rows if r["kind"] in REMINDER_KINDS})))
 

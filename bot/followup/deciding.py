@@ -83,6 +83,7 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
         instalment = context.instalments.get(row["instalment_id"])
         arrangement = context.arrangements.get(row["arrangement_id"])
         episode = context.episodes.get(int(facts.get("episode") or 0))
+        payment = context.payments.get(int(facts.get("payment") or 0)) if kind == "payment_notice" else None
         reason = rules.relevance(
             kind, today, facts, policy,
             instalment=rules.InstalmentState(instalment.status, instalment.due_on) if instalment else None,
@@ -91,7 +92,9 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
             customer_in_arrangement=row["customer_id"] in context.in_arrangement,
             arrears_open=episode is not None and episode.ended_on is None and episode.arrears_cents > 0,
             customer_in_conversation=row["customer_id"] in context.in_conversation,
-            customer_not_managing=row["customer_id"] in context.not_managing)
+            customer_not_managing=row["customer_id"] in context.not_managing,
+            payment=rules.PaymentState(payment.status, payment.customer_notified_at is not None,
+                                       payment.id in context.superseded) if payment else None)
         if reason == rules.PERSON_INSTEAD:
             to_a_person.add(row["customer_id"])
         if reason is not None:
@@ -224,8 +227,8 @@ def message_slots(session: Session, row: dict, instalment: Any, arrangement: Any
         return slots  # no arrangement, so no contact person yet
     elif kind in ("checkin", "arrangement_broken"):
         slots.update({k: v for k, v in (row["slots"] or {}).items() if k != "contact_person"})
-    elif kind == "satisfaction":
-        # The question's own slots (awaiting_satisfaction, its context) as planned.
+    elif kind in ("satisfaction", "payment_notice"):
+        # Their own slots as planned (the question's context; the payment's amount), no contact person.
         return dict(row["slots"] or {})
     if kind != "preventive":
         slots["contact_person"] = contact or (row["slots"] or {}).get("contact_person")

@@ -200,7 +200,8 @@ class Plan:
 
     def add(self, *, logical: str, kind: str, customer_id: int, address: Address | None, moment: datetime,
             facts: dict[str, Any], slots: dict[str, Any], arrangement_id: int | None = None,
-            instalment_id: int | None = None) -> bool:
+            instalment_id: int | None = None, response: str | None = None) -> bool:
+        """`response`: when the kind says several things (a payment notice per status), which."""
         if logical in self._seen:
             return False
         self._seen.add(logical)
@@ -209,7 +210,7 @@ class Plan:
         self.rows.append({
             "key": make_key(logical, channel), "customer_id": customer_id, "arrangement_id": arrangement_id,
             "instalment_id": instalment_id, "kind": kind, "channel": channel, "sender_id": sender_id,
-            "response": spec.response, "slots": slots, "rule": spec.rule, "policy_version": self.policy.version,
+            "response": response or spec.response, "slots": slots, "rule": spec.rule, "policy_version": self.policy.version,
             "facts": facts, "not_before": moment, "status": "pending", "attempts": 0, "created_at": self.now})
         return True
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.followup import calendar, checkins, first_contact, outreach
+from bot.followup import calendar, checkins, first_contact, notices, outreach
 from bot.followup.plan import (
     Plan,
     each_in,
@@ -290,7 +290,8 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
                 paid_since: datetime, arrears_seen_since: datetime | None = None) -> int:
     """The planning of every pass: instalment messages of arrangements agreed since the last
     daily planning (reminders meant for today onwards, missed messages for today), small
-    successes for recent payments, and first contact on arrears seen since `arrears_seen_since`
+    successes for recent payments, payment notices the web app may not tell at once, and first
+    contact on arrears seen since `arrears_seen_since`
     (None: the last few days, bot/followup/first_contact.py)."""
     lock_planning(session)
     plan = Plan(session, policy, now)
@@ -301,4 +302,5 @@ def plan_recent(session: Session, now: datetime, policy: Policy, *, new_arrangem
         checkins.plan_checkins(plan, in_view, arrangement_ids=new_arrangements)
     plan_success(plan, paid_since)
     first_contact.plan_new_arrears(plan, seen_since=arrears_seen_since)
+    notices.plan_payment_notices(plan)
     return plan.save()

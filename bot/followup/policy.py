@@ -17,7 +17,8 @@ import yaml
 POLICY_FILE = Path(__file__).with_name("policy.yml")
 
 KINDS = ("reminder_before", "reminder_today", "missed", "reassessment", "success", "aftercare", "preventive",
-         "satisfaction", "new_arrears", "checkin", "arrangement_broken")
+         "satisfaction", "new_arrears", "checkin", "arrangement_broken",
+         "payment_notice")
 # The variables each response uses (domain/followup.yml); the engine fills exactly these.
 RESPONSE_SLOTS = {
     "reminder_before": ("instalment_amount", "due_date", "payment_link", "contact_person"),
@@ -30,6 +31,7 @@ RESPONSE_SLOTS = {
     "new_arrears": ("arrears_amount", "payment_link", "payment_qr_url"),
     "checkin": ("pause_end_date", "contact_person"),
     "arrangement_broken": ("arrears_amount", "contact_person"),
+    "payment_notice": ("payment_amount",),
 }
 LIBERATION_DAY = ("every_year", "lustrum", "never")
 OUTREACH_CHANNELS = ("whatsapp", "sms", "telegram", "widget", "rest")
@@ -119,7 +121,8 @@ def _whole(data: dict[str, Any], key: str, where: str, minimum: int = 0) -> int:
 
 KIND_NUMBERS = {"reminder_before": ("days_before",), "missed": ("days_after",), "reassessment": ("after_missed",),
                 "aftercare": ("months",), "preventive": ("signal_max_age_days", "min_days_between"),
-                "new_arrears": ("max_age_days", "stale_after_days")}
+                "new_arrears": ("max_age_days", "stale_after_days"),
+                "payment_notice": ("immediate_minutes", "look_back_days")}
 
 
 def parse(data: dict[str, Any]) -> Policy:
@@ -149,6 +152,12 @@ def parse(data: dict[str, Any]) -> Policy:
                 raise PolicyError(f"policy.yml: kinds.new_arrears.channels lists channels from {', '.join(OUTREACH_CHANNELS)}")
         if name == "checkin" and (not spec.get("solutions") or not all(isinstance(s, str) for s in spec["solutions"])):
             raise PolicyError("policy.yml: kinds.checkin.solutions lists the solutions whose check-in was promised")
+        if name == "payment_notice":
+            told = spec.get("responses") or {}
+            if not told or not all(str(r).startswith("utter_") for r in told.values()) \
+                    or not set(spec.get("immediate") or []) <= set(told):
+                raise PolicyError("policy.yml: kinds.payment_notice.responses maps payment statuses to domain "
+                                  "responses, and immediate lists some of those statuses")
         options = {k: v for k, v in spec.items() if k not in ("response", "rule", "priority")}
         kinds[name] = KindPolicy(name, str(spec["response"]), str(spec.get("rule") or f"R23.{name}"),
                                  int(spec.get("priority", KINDS.index(name) + 1)), options)

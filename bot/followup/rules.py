@@ -39,6 +39,7 @@ EXCLUDED = "channel_excluded"
 ARREARS_CLEARED = "arrears_cleared"
 IN_CONVERSATION = "in_conversation"
 PERSON_INSTEAD = "person_instead"
+TOLD_ALREADY = "told_already"
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,34 @@ class ArrangementState:
     status: str            # active | completed | broken | cancelled
 
 
+@dataclass(frozen=True)
+class PaymentState:
+    status: str            # the payment's status now
+    told: bool             # the web app told the customer meanwhile
+    superseded: bool       # a later payment of the same customer and loan went through
+
+
 def relevance(kind: str, today: date, facts: dict, policy: Policy, *, instalment: InstalmentState | None = None,
               arrangement: ArrangementState | None = None, customer_has_arrears: bool = False,
               customer_in_arrangement: bool = False, arrears_open: bool = False,
-              customer_in_conversation: bool = False, customer_not_managing: bool = False) -> str | None:
+              customer_in_conversation: bool = False, customer_not_managing: bool = False,
+              payment: PaymentState | None = None) -> str | None:
     """None while the message still matters now, else the reason it no longer does."""
     if customer_not_managing and kind in ("reminder_before", "reminder_today", "missed", "reassessment"):
         # R10: a customer who does not manage (stress, shame, overview lost) gets a person, not
         # one more reminder; the engine hands the case over (deciding.py).
         return PERSON_INSTEAD
+    if kind == "payment_notice":
+        # What became of a payment (issue 21 §3): only while it is still news.
+        if payment is None or payment.status != facts.get("status"):
+            return STALE
+        if payment.told:
+            return TOLD_ALREADY
+        if payment.superseded:
+            return PAID
+        meant = date.fromisoformat(facts["meant_for"]) if facts.get("meant_for") else None
+        days = int(policy.kind(kind)["look_back_days"]) if kind in policy.kinds else 0
+        return STALE if meant is not None and today > meant + timedelta(days=days) else None
     if kind in ("reminder_before", "reminder_today", "missed"):
         if instalment is None or arrangement is None:
             return STALE

@@ -1,19 +1,28 @@
-"""Telling the customer, in the same conversation, what became of their payment (R3, R5).
+"""Telling the customer, in the same conversation, what became of their payment (R3, R5), at
+once, as the answer to their own action.
+
+Only that may skip the rules of unprompted messages: a status the follow-up policy lists as
+`immediate` (paid, failed, cancelled on the payment page), within its `immediate_minutes` of
+the provider's report (bot/followup/policy.yml, kind `payment_notice`). Anything else (an
+expired link days later, a report that came late, a retry after Rasa was down too long) is not
+sent from here: the follow-up engine plans it and sends it under quiet hours, contact pressure,
+opt-out and the WhatsApp window (bot/followup/notices.py), the same rules as every outreach.
 
 The message goes through Rasa's HTTP API, so it reaches the channel the customer used last.
 `customer_notified_at` is written only after Rasa answered; what could not be sent is tried
-again by `retry_unnotified` (the web app runs it every 30 seconds) for a bounded time.
+again by `retry_unnotified` (the web app runs it every 30 seconds) while it is still immediate.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 import httpx
 from sqlalchemy import select, update
 
 from bot import clock
+from bot.followup import notices
+from bot.followup.policy import default as followup_policy
 from bot.money import format_euro
 from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.store.db import session_scope
@@ -21,11 +30,7 @@ from bot.store.models import Payment
 
 log = logging.getLogger(__name__)
 
-# A cancel on the payment page gets the same kind message as a failure: other ways to pay.
-RESPONSES = {"paid": "utter_payment_received", "failed": "utter_payment_failed",
-             "canceled": "utter_payment_failed", "expired": "utter_payment_expired"}
 CREDIT_RESPONSE = "utter_payment_received_as_credit"
-RETRY_WINDOW = timedelta(hours=24)  # after a day the message would confuse more than help
 RETRY_BATCH = 20
 
 # One web process sends; this keeps the webhook and the retry loop from sending twice at once.
@@ -37,11 +42,11 @@ def _message_for(public_id: str, database_url: str | None) -> tuple[str, str, di
         payment = session.execute(select(Payment).where(Payment.public_id == public_id)).scalar_one_or_none()
         if payment is None or payment.customer_notified_at is not None or not payment.sender_id:
             return None
-        response = RESPONSES.get(payment.status)
-        if response is None:
-            return None
-        amount = payment.amount_paid_cents if payment.status == "paid" else payment.amount_cents
-        slots = {"payment_amount": format_euro(amount)}
+        policy = followup_policy()
+        response = notices.responses(policy).get(payment.status)
+        if response is None or not notices.is_immediate(payment.status, payment.updated_at, clock.utcnow(), policy):
+            return None  # not news, or not the answer to the customer's action: the engine's (outreach rules)
+        slots = notices.slots_for(payment.status, payment.amount_cents, payment.amount_paid_cents)
         if payment.status == "paid" and payment.credit_cents:
             # Paid after the arrears were: the customer hears where the money went (issue 23 §3).
             response = CREDIT_RESPONSE
@@ -87,11 +92,14 @@ async def notify_customer(public_id: str, *, rasa: RasaApi | None = None, databa
 
 
 def _unnotified(database_url: str | None, limit: int) -> list[str]:
-    since = clock.utcnow() - RETRY_WINDOW
+    """Immediate notices not told yet (Rasa was down): only while they are still immediate."""
+    policy = followup_policy()
+    since = clock.utcnow() - notices.immediate_window(policy)
     with session_scope(database_url) as session:
         return list(session.execute(
             select(Payment.public_id)
-            .where(Payment.status.in_(tuple(RESPONSES)), Payment.customer_notified_at.is_(None),
+            .where(Payment.status.in_(tuple(policy.kind(notices.KIND)["immediate"])),
+                   Payment.customer_notified_at.is_(None),
                    Payment.sender_id.is_not(None), Payment.updated_at >= since)
             .order_by(Payment.updated_at).limit(limit)).scalars())
 

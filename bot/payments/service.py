@@ -250,7 +250,9 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
         if share > reduced:
             _keep_as_credit(session, payment, payment.loan_id, share - reduced)
         # Kept for the lender's books import (bot/intake/books.py): this counts until the books hold it.
-        session.execute(update(Payment).where(Payment.id == payment.id).values(arrears_share_cents=reduced)
+        # updated_at stays the moment of the report (the payment notice's clock, bot/followup/notices.py).
+        session.execute(update(Payment).where(Payment.id == payment.id)
+                        .values(arrears_share_cents=reduced, updated_at=now)
                         .execution_options(synchronize_session=False))
         if reduced:
             loan = session.get(Loan, payment.loan_id)

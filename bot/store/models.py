@@ -122,6 +122,9 @@ class Payment(Base):
     """
 
     __tablename__ = "payments"
+    # Payment notices the follow-up engine plans every pass (bot/followup/notices.py): final
+    # statuses reported in the last days (migration 0015).
+    __table_args__ = (Index("ix_payments_status_updated_at", "status", "updated_at"),)
 
     id = Column(Integer, primary_key=True)
     public_id = Column(String(36), unique=True, nullable=False)

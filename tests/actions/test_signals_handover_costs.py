@@ -94,3 +94,13 @@ def test_a_crashing_action_answers_kindly_and_logs_no_customer_data(db, caplog):
     events, messages = run(Crashing(), make_tracker())
     assert events == [] and responses(messages) == ["utter_something_went_wrong"]
     assert "Sanne" not in caplog.text and "ValueError" in caplog.text
+
+
+def test_a_handover_on_christmas_eve_evening_names_the_first_working_day_after_christmas(db):  # issue 21 §3
+    from datetime import datetime, timezone
+
+    from bot import clock
+    clock.set_clock(lambda: datetime(2026, 12, 24, 19, 30, tzinfo=timezone.utc))  # 20:30 in Amsterdam
+    _, messages = run(ActionHandover(), make_tracker({}, intent="ask_human"))
+    assert responses(messages) == ["utter_handover_customer_asked", "utter_handover_when_closed"]
+    assert messages[1]["next_opening"] == "maandag 28 december om 9:00"

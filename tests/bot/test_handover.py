@@ -1,6 +1,7 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from bot import cases
+from bot.clock import AMSTERDAM
 from bot.handover import (
     Situation,
     at_proposal,
@@ -91,6 +92,20 @@ def test_office_hours_in_amsterdam():
     assert (opening.date(), opening.hour) == (date(2026, 11, 30), 9)
     early_tuesday = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
     assert next_opening(early_tuesday).date() == date(2026, 11, 24)
+
+
+def test_office_hours_close_on_public_holidays_from_the_followup_calendar():  # issue 21 §3
+    # Christmas Eve 2026 (a Thursday) at 19:00: not "25 december", nor the 26th (a Saturday), but Monday 28th.
+    opening = next_opening(datetime(2026, 12, 24, 18, 0, tzinfo=UTC))
+    assert (opening.date(), opening.hour, opening.minute) == (date(2026, 12, 28), 9, 0)
+    # Easter Monday 2027 (29 March), at 10:00: closed, open again on Tuesday.
+    easter_monday = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
+    assert not within_office_hours(easter_monday)
+    assert next_opening(easter_monday).date() == date(2027, 3, 30)
+    # Koningsdag, Hemelvaartsdag and 2e Pinksterdag 2027 are closed; the day after Koningsdag is open.
+    for holiday in (date(2027, 4, 27), date(2027, 5, 6), date(2027, 5, 17)):
+        assert not within_office_hours(datetime.combine(holiday, time(10, 0), tzinfo=AMSTERDAM))
+    assert within_office_hours(datetime(2027, 4, 28, 10, 0, tzinfo=AMSTERDAM))
 
 
 def test_summary_holds_the_whole_story(database):

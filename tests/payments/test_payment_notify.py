@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot.payments.notify import notify_customer, retry_unnotified
 from bot.payments.providers import ProviderStatus
 from bot.payments.service import apply_status, request_payment
@@ -48,14 +50,35 @@ def test_paid_is_told_once_through_rasa(database, sanne, local, rasa_server):
 
 
 @pytest.mark.parametrize("status, response", [("failed", "utter_payment_failed"),
-                                              ("canceled", "utter_payment_failed"),
-                                              ("expired", "utter_payment_expired")])
+                                              ("canceled", "utter_payment_failed")])
 def test_other_outcomes_get_a_kind_message(database, sanne, local, rasa_server, status, response):
     public_id = paid(database, sanne, local, ProviderStatus(status))
     assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url, token=""),
                                        database_url=database))
     assert rasa_server.requests[1].json() == {"name": response}
     assert rasa_server.requests[0].json()[0]["value"] == "€ 210"
+
+
+def test_an_expired_link_is_not_told_at_once(database, sanne, local, rasa_server):
+    """Nobody acted just now: the follow-up engine tells it, under the outreach rules (issue 21 §3;
+    tests/followup/test_promises.py)."""
+    public_id = paid(database, sanne, local, ProviderStatus("expired"))
+    assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url), database_url=database))
+    assert asyncio.run(retry_unnotified(rasa=RasaApi(base_url=rasa_server.url), database_url=database)) == 0
+    assert rasa_server.requests == [] and payment_row(database, public_id).customer_notified_at is None
+
+
+def test_a_report_older_than_the_immediate_window_is_left_to_the_engine(database, sanne, local, rasa_server):
+    public_id = paid(database, sanne, local)
+    reported = payment_row(database, public_id).updated_at
+    later = (reported if reported.tzinfo else reported.replace(tzinfo=timezone.utc)) + timedelta(minutes=11)
+    clock.set_clock(lambda: later)
+    try:
+        assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url), database_url=database))
+        assert asyncio.run(retry_unnotified(rasa=RasaApi(base_url=rasa_server.url), database_url=database)) == 0
+    finally:
+        clock.set_clock(None)
+    assert rasa_server.requests == []
 
 
 def test_open_payments_are_not_told(database, sanne, local, rasa_server):
