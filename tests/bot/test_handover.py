@@ -136,3 +136,23 @@ def test_a_mortgage_customers_card_counts_the_mortgage_as_housing(database):  # 
         summary = build_summary(session, case, "staff_confirmation:restructuring", "normal", date(2026, 11, 22))
     assert summary["finances"]["housing_costs"] == 1150.0  # Petra's mortgage term, not € 0
     assert summary["finances"]["monthly_capacity"] == "€ 1.375"  # what may go to the mortgage, counted once
+
+
+def _seen(*messages: str) -> list[dict]:
+    from bot.signals import detect_signals
+    return [{"name": s.name, "text": s.text} for m in messages for s in detect_signals(m)]
+
+
+def test_r19_from_the_customers_own_words():  # issue 22 §4: the words, not only the signal names
+    widower = _seen("Mijn vrouw is overleden.", "Ik ben het overzicht over al die rekeningen kwijt.")
+    assert at_proposal(widower, "payment_arrangement").reason == "signal:mental_distress"
+    divorce = _seen("We gaan scheiden en ik kan het echt niet meer aan")
+    assert at_proposal(divorce, "payment_arrangement").reason == "signal:mental_distress"
+    crisis = _seen("ik wil er niet meer zijn")
+    assert at_proposal(crisis, None).priority == "crisis"
+    # a dismissal at a hospital and the illness someone died of are one life event each
+    assert at_proposal(_seen("Ik ben ontslagen toen de kliniek moest bezuinigen"), "payment_pause") is None
+    assert at_proposal(_seen("Mijn man is overleden aan kanker"), "payment_arrangement") is None
+    # a single temporary dip with nothing left this month stays with the bot
+    dip = Situation(monthly_capacity=0, lasting=False)
+    assert at_proposal(_seen("Ik zit in de ziektewet tot maart"), "payment_pause", dip) is None

@@ -6,6 +6,7 @@ file differs from what this writes, so the table always shows today's code.
 from __future__ import annotations
 
 from tests.casebook.casebook import ROOT, compare, describe_expected, describe_got, load_cases, simulate
+from tests.understanding.evaluate import report as understanding_report
 
 REPORT_FILE = ROOT / "docs" / "CASEBOOK.md"
 
@@ -45,13 +46,44 @@ def _row(case: dict) -> str:
     return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
 
 
+UNDERSTANDING = """## Understanding the cause and the signals (held-out, issue 22 §3-4)
+
+Scored by `.venv/bin/python -m tests.understanding.evaluate` on `tests/understanding/heldout.yml`
+(55 open cause answers with their follow-up answer, 36 sentences with their signals, 21 whole
+stories with the expected handover), written before any tuning and never trained on, and on
+`tests/understanding/heldout_signals2.yml` (20 sentences, 10 stories), written after the first
+set's misses were seen but before the signal lexicon changed. The signal and handover figures on
+the first set after the change are optimistic (its misses guided the lexicon); those on the second
+set are not.
+
+Before, on main with the lexicon only (commit 5b90f7a):
+
+- causes 16/55 (accuracy 0.29); temporary/structural after the follow-up 40/55 (0.73)
+- heldout.yml signals: micro precision 0.77, recall 0.77; illness precision 0.33 (a hospital or
+  mental-health employer in a dismissal, the illness someone died of); handover precision 0.86,
+  recall 0.55 (the widower who lost all overview stayed with the bot)
+- heldout_signals2.yml (cause classifier in, lexicon as on main): signals micro precision 0.78,
+  recall 0.70; handover precision 1.00, recall 0.60
+- heldout_signals2.yml first scored after the lexicon change: signals micro precision 0.95, recall
+  1.00 (one illness from "gestorven aan een longziekte": a disease word just added was missing from
+  the death-cause exclude; fixed, so the second set is no longer blind to that miss); handover 1.00 / 1.00
+- causes: 0.93 at the first fit of the classifier, 0.95 with the settings chosen again by
+  cross-validation (the clean figure); the partner who "is verhuisd", missed here and in a
+  conversation, was then fixed in the lexicon, so the figure below is no longer blind to it
+
+Now (generated):
+
+```
+"""
+
+
 def build_report() -> str:
     cases = load_cases()
     rows = [_row(case) for case in cases]
     passed = sum(1 for row in rows if row.endswith("| ok |"))
     lines = [HEADER, f"{passed} of {len(cases)} cases as the committee expects.\n",
              "| case | situation | loan | cause | budget | wish | expected | got | result |",
-             "|---|---|---|---|---|---|---|---|---|", *rows, ""]
+             "|---|---|---|---|---|---|---|---|---|", *rows, "", UNDERSTANDING + understanding_report() + "\n```", ""]
     return "\n".join(lines)
 
 

@@ -57,3 +57,11 @@ def test_the_classifier_is_the_same_on_every_run():
     first = build_pipeline(10.0).fit(texts, labels).predict_proba(["het ging mis met de bank"])
     second = build_pipeline(10.0).fit(texts, labels).predict_proba(["het ging mis met de bank"])
     assert (first == second).all()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("mijn vriend is verhuisd naar zijn moeder en ik betaal alles alleen", "relationship_end"),
+    ("we zijn verhuisd en dat kostte veel", "one_off_expense"),
+])
+def test_a_partner_who_moved_out_is_not_a_removal_bill(text, expected):  # issue 22
+    assert classify_cause(text) == expected
