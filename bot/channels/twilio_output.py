@@ -44,21 +44,23 @@ class TwilioSignedOutput(OutputChannel):
         # False for the replies within a turn (the webhook's own channel): those are not recorded.
         self.proactive = proactive
         self.sent: list[str] = []  # message sids Twilio returned, for callers and tests
+        self._unreachable = False  # the last send failed on the network or a 5xx/429 after every retry
 
     # Rasa's entry points ------------------------------------------------------------------
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Every message Rasa sends comes through here: WhatsApp outside the window gets a
         template or waits in the queue instead of an error."""
         kind, _ = address_of(recipient_id)
+        before, self._unreachable = len(self.sent), False
         if kind != "whatsapp":
-            await super().send_response(recipient_id, message)
+            await super().send_response(recipient_id, dict(message))
+            await self._keep_if_lost(recipient_id, message, before)
             return
         message = dict(message)
         template_only = _template_only(message)
         if not template_only and not await asyncio.to_thread(self.state.window_open, recipient_id):
             await self._outside_window(recipient_id, message)
             return
-        before = len(self.sent)
         try:
             await super().send_response(recipient_id, dict(message))
         except OutsideWhatsAppWindow:
@@ -70,6 +72,8 @@ class TwilioSignedOutput(OutputChannel):
             outcome = ("sent_as_template" if template_only else "sent") if sid else "failed"
             await self._record(recipient_id, message, outcome, message_sid=sid,
                                template=(message.get("custom") or {}).get("whatsapp_template") if template_only else None)
+        else:
+            await self._keep_if_lost(recipient_id, message, before)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         kind, _ = address_of(recipient_id)
@@ -154,6 +158,13 @@ class TwilioSignedOutput(OutputChannel):
         return delivered
 
     # internals --------------------------------------------------------------------------------
+    async def _keep_if_lost(self, recipient_id: str, message: dict[str, Any], before: int) -> None:
+        """A reply within a turn that Twilio's API could not take (down, or failing, after every
+        retry) waits in the outbox and goes out first when the customer writes again: the turn
+        was saved, so the customer must not miss what the bot said in it."""
+        if len(self.sent) == before and self._unreachable:
+            await self._record(recipient_id, message, "queued", queued=_storable(message))
+
     async def _outside_window(self, recipient_id: str, message: dict[str, Any]) -> None:
         """A proactive WhatsApp message after the window closed: its template, or the queue."""
         rules = load_window_rules()
@@ -250,6 +261,7 @@ class TwilioSignedOutput(OutputChannel):
                     await asyncio.sleep(delay)
                     delay *= 2
         logger.error("twilio: %s message not sent after %d attempts (%s)", kind, self.settings.max_attempts, outcome)
+        self._unreachable = True
         return None
 
 

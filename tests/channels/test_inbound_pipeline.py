@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,12 +22,16 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.channels.rest import SafeRestInput
 from bot.channels.telegram import TelegramSecretInput, TelegramSettings
 from bot.channels.twilio import TwilioSettings, TwilioSignedInput
 from bot.channels.widget import WidgetInput
+from bot.store.db import session_scope
+from bot.store.models import ChannelOutbound
+from tests.channels.conftest import StandIn
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 TWILIO_TOKEN = "pipeline-twilio-token-0123456789"
@@ -134,7 +139,9 @@ def channels(database, mount, twilio_api, telegram_api, monkeypatch):
                                                         backoff_seconds=0.01))
         app = mount(SafeRestInput(), WidgetInput(secret="pipeline", allowed_origins=[ORIGIN]), twilio, telegram)
         app.agent = app.app.ctx.agent = DomainAgent()
-        return Channels(app, twilio_api, telegram_api)
+        world = Channels(app, twilio_api, telegram_api)
+        world.twilio = twilio
+        return world
     return build
 
 
@@ -194,3 +201,44 @@ def test_a_slow_provider_api_never_holds_the_webhook_past_its_timeout(channels, 
     assert [r.field("Body") or r.field("text") for r in api.requests] == replies
     print(f"{channel}: webhook answered after {answered_after:.1f} s, last reply sent after "
           f"{time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "sms"])
+def test_with_twilios_api_down_the_webhook_is_answered_in_time_and_no_reply_is_lost(channels, channel,
+                                                                                   twilio_api):
+    world = channels()
+    sender = SENDERS[channel]
+    replies = [f"Antwoord {n} van zes." for n in range(1, 7)]
+    world.app.agent.replies = [{"text": text} for text in replies]
+    twilio_api.stop()  # a closed port: every send is refused at once, then retried
+    world.twilio.settings = replace(world.twilio.settings, max_attempts=4, backoff_seconds=0.5)  # the defaults
+    started = time.monotonic()
+    status, text = world.send(channel, "hoi")
+    answered_after = time.monotonic() - started
+    # Six replies with 3.5 s of retries each held the webhook 21 s before; Twilio gives up at 15.
+    assert status == 200 and answered_after < TWILIO_TIMEOUT - 3
+    assert said("utter_still_working") in text.replace("&#x27;", "'")
+
+    def waiting() -> list[dict]:
+        with session_scope() as session:
+            return list(session.execute(select(ChannelOutbound.message).where(
+                ChannelOutbound.sender_id == sender, ChannelOutbound.outcome == "queued")
+                .order_by(ChannelOutbound.id)).scalars())
+    deadline = time.monotonic() + 90
+    while len(waiting()) < len(replies) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert [m["text"] for m in waiting()] == replies
+    turn_took = time.monotonic() - started
+
+    # Twilio is back; the customer's next message brings what waited first, then the new answer.
+    back = StandIn("twilio").start()
+    try:
+        world.twilio.settings = replace(world.twilio.settings, api_base_url=back.url)
+        world.app.agent.replies = [{"text": "Nieuw antwoord."}]
+        assert world.send(channel, "ben je er nog?")[0] == 200
+        assert [r.field("Body") for r in back.requests] == replies + ["Nieuw antwoord."]
+        assert waiting() == []
+    finally:
+        back.stop()
+    print(f"{channel}, Twilio's API down: webhook answered after {answered_after:.1f} s; the turn's six "
+          f"replies queued after {turn_took:.1f} s and delivered at the next message")
