@@ -14,11 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -32,6 +30,7 @@ from bot.channels.widget import WidgetInput
 from bot.store.db import session_scope
 from bot.store.models import ChannelOutbound
 from tests.channels.conftest import StandIn
+from tests.channels.test_widget import TrackerAgent
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 TWILIO_TOKEN = "pipeline-twilio-token-0123456789"
@@ -47,30 +46,17 @@ def said(name: str) -> str:
     return DOMAIN.responses[name][0]["text"]
 
 
-class DomainAgent:
+class DomainAgent(TrackerAgent):
     """Stands in for Rasa's agent behind the channels (the conversation logic is not what is
     tested here): records each message, logs it in a real tracker store, sends `replies` through
     the message's own output channel. Kind answers are the real domain's, rendered by Rasa."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.domain = DOMAIN
         self.tracker_store = InMemoryTrackerStore(DOMAIN)
-        self.lock_store = InMemoryLockStore()
         self.processor = SimpleNamespace(nlg=TemplatedNaturalLanguageGenerator(DOMAIN.responses))
-        self.messages = []
         self.replies = [{"text": "Hoi! Fijn dat je er bent."}]
-
-    async def handle_message(self, message) -> None:
-        self.messages.append(message)
-        async with self.lock_store.lock(message.sender_id):
-            tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
-            tracker.update(UserUttered(message.text, input_channel=message.input_channel,
-                                       message_id=message.message_id, metadata=message.metadata))
-            for reply in self.replies:
-                await message.output_channel.send_response(message.sender_id, dict(reply))
-                tracker.update(BotUttered(reply.get("text")))
-            tracker.update(ActionExecuted("action_listen"))
-            await self.tracker_store.save(tracker)
 
     def texts_from(self, sender_id: str) -> list[str]:
         return [m.text for m in self.messages if m.sender_id == sender_id]
