@@ -74,8 +74,9 @@ class Channels:
         return requests.post(self.app.url + path, timeout=60, headers=kwargs.pop("headers", {"Origin": ORIGIN}),
                              **kwargs)
 
-    def send(self, channel: str, text: str) -> tuple[int, str]:
-        n = next(self._ids)
+    def send(self, channel: str, text: str, n: int | None = None) -> tuple[int, str]:
+        """`n` makes the provider's message id (a retry sends the same); a new one by default."""
+        n = next(self._ids) if n is None else n
         if channel == "rest":
             answer = self._post("/webhooks/rest/webhook", json={"sender": "anna", "message": text})
             return answer.status_code, " ".join(m.get("text", "") for m in answer.json())
@@ -165,6 +166,17 @@ def test_the_per_sender_limit_comes_from_the_setting_on_every_channel(channels, 
         # Told once a minute: on SMS, WhatsApp and Telegram every answer is a message to the phone.
         assert answers[3][0] == 200 and kind in answers[3][1]
         assert answers[4][0] == 200 and kind not in answers[4][1]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_failed_turn_gets_a_kind_answer_and_the_providers_retry_counts_again(channels, channel):
+    world = channels()
+    world.app.agent.fail = True  # the turn raises, as when Rasa cannot reach its tracker store
+    status, text = world.send(channel, "hoi", n=5)
+    assert status == 200 and said("utter_something_went_wrong") in text.replace("&#x27;", "'")
+    world.app.agent.fail = False
+    world.send(channel, "hoi", n=5)  # the provider's retry (same id), or the customer trying again
+    assert world.app.agent.texts_from(sender_of(world, channel)) == ["hoi", "hoi"]
 
 
 @pytest.mark.parametrize("channel", ["whatsapp", "sms", "telegram"])
