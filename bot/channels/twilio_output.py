@@ -11,7 +11,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot import clock
 from bot.channels.sms import split_sms
-from bot.channels.state import WHATSAPP_WINDOW, ChannelState
+from bot.channels.state import STORED_KEYS, WHATSAPP_WINDOW, ChannelState, storable
 from bot.channels.twilio_common import (
     CHANNEL_NAME,
     WHATSAPP_MAX_BODY,
@@ -163,7 +163,7 @@ class TwilioSignedOutput(OutputChannel):
         retry) waits in the outbox and goes out first when the customer writes again: the turn
         was saved, so the customer must not miss what the bot said in it."""
         if len(self.sent) == before and self._unreachable:
-            await self._record(recipient_id, message, "queued", queued=_storable(message))
+            await self._record(recipient_id, message, "queued", queued=storable(message))
 
     async def _outside_window(self, recipient_id: str, message: dict[str, Any]) -> None:
         """A proactive WhatsApp message after the window closed: its template, or the queue."""
@@ -178,7 +178,7 @@ class TwilioSignedOutput(OutputChannel):
                                    template=name, message_sid=sid)
                 return
             logger.warning("twilio: response %s has no value for template %s; queued instead", utter, name)
-        row_id = await self._record(recipient_id, message, "queued", queued=_storable(message))
+        row_id = await self._record(recipient_id, message, "queued", queued=storable(message))
         if _source(message)[0] == "staff_reply" and rules.staff_reply and \
                 not await asyncio.to_thread(self.state.nudged_while_queued, recipient_id):
             sid = await self._send_content(recipient_id, rules.staff_reply, {})
@@ -263,14 +263,6 @@ class TwilioSignedOutput(OutputChannel):
         logger.error("twilio: %s message not sent after %d attempts (%s)", kind, self.settings.max_attempts, outcome)
         self._unreachable = True
         return None
-
-
-# What a queued message keeps of Rasa's message: the content, not the bookkeeping.
-STORED_KEYS = ("text", "buttons", "quick_replies", "image", "attachment", "custom", "elements")
-
-
-def _storable(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: message[k] for k in STORED_KEYS if message.get(k)}
 
 
 def _template_only(message: dict[str, Any]) -> bool:
