@@ -11,7 +11,9 @@ output channel holds no connection and needs no conversation, so pushes through 
 (`output_channel=latest`) work. After the secret, an update passes the inbound pipeline every
 channel shares (bot/channels/inbound.py): the same update_id twice makes one turn, "/stop", the
 per-sender limit, length, slash syntax in text and callback data alike, and the guarded turn (a
-kind "still working" in the webhook's answer after 8 s while the turn goes on). The webhook is set by
+kind "still working" in the webhook's answer after 8 s while the turn goes on). A message the Bot
+API does not take after every retry waits in the outbox (bot/channels/state.py) and goes out first
+at the chat's next message. The webhook is set by
 `python -m bot.channels.telegram set-webhook URL`, never at start-up.
 
 Telegram gives no verified phone number (unless the user shares a contact, ignored for now):
