@@ -6,7 +6,8 @@
   buttons last sent as a numbered list;
 - delivery status callbacks, without phone numbers or text;
 - proactive messages and their outcome (sent, sent as a WhatsApp template, queued until the
-  customer writes again, delivered from that queue), read back by the staff console.
+  customer writes again, delivered from that queue), read back by the staff console; replies
+  the provider's API did not take after every retry wait in the same queue.
 
 All calls are synchronous and short; the connectors run them in a thread (`asyncio.to_thread`).
 No Rasa here.
@@ -33,6 +34,12 @@ BUTTONS_VALID_FOR = timedelta(hours=24)
 WHATSAPP_WINDOW = timedelta(hours=24)
 # A queued message older than this is not delivered any more: it would confuse more than help.
 QUEUE_MAX_AGE = timedelta(days=7)
+# What a queued message keeps of Rasa's message: the content, not the bookkeeping.
+STORED_KEYS = ("text", "buttons", "quick_replies", "image", "attachment", "custom", "elements")
+
+
+def storable(message: dict) -> dict:
+    return {k: message[k] for k in STORED_KEYS if message.get(k)}
 
 
 

@@ -11,7 +11,9 @@ output channel holds no connection and needs no conversation, so pushes through 
 (`output_channel=latest`) work. After the secret, an update passes the inbound pipeline every
 channel shares (bot/channels/inbound.py): the same update_id twice makes one turn, "/stop", the
 per-sender limit, length, slash syntax in text and callback data alike, and the guarded turn (a
-kind "still working" in the webhook's answer after 8 s while the turn goes on). The webhook is set by
+kind "still working" in the webhook's answer after 8 s while the turn goes on). A message the Bot
+API does not take after every retry waits in the outbox (bot/channels/state.py) and goes out first
+at the chat's next message. The webhook is set by
 `python -m bot.channels.telegram set-webhook URL`, never at start-up.
 
 Telegram gives no verified phone number (unless the user shares a contact, ignored for now):
@@ -39,7 +41,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import addresses
 from bot.channels.inbound import MEDIA_WITHOUT_TEXT, Inbound, InboundPipeline  # noqa: F401
-from bot.channels.state import ChannelState
+from bot.channels.state import ChannelState, storable
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +95,8 @@ def chat_id_of(sender_id: str) -> int:
 
 
 async def call_with_retry(settings: TelegramSettings, what: str, call: Callable[[Bot], Awaitable[Any]],
-                          on_forbidden: Callable[[], Any] | None = None) -> Any:
+                          on_forbidden: Callable[[], Any] | None = None,
+                          on_gave_up: Callable[[], None] | None = None) -> Any:
     """One Bot API call on a short-lived Bot (no connection outlives the call, so any event loop
     may push), retried with backoff on network errors and flood limits."""
     delay = settings.backoff_seconds
@@ -126,6 +129,8 @@ async def call_with_retry(settings: TelegramSettings, what: str, call: Callable[
                 await asyncio.sleep(wait)
                 delay *= 2
         logger.error("telegram: %s not sent after %d attempts (%s)", what, settings.max_attempts, outcome)
+        if on_gave_up is not None:
+            on_gave_up()
         return None
     finally:
         await bot.shutdown()
@@ -139,6 +144,33 @@ class TelegramSecretOutput(OutputChannel):
     def __init__(self, settings: TelegramSettings, state: ChannelState | None = None) -> None:
         self.settings = settings
         self.state = state or ChannelState()
+        self._unreachable = False  # the last call failed on the network or a flood limit after every retry
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A message the Bot API did not take after every retry waits in the outbox (the turn
+        that said it is saved) and goes out first when the customer writes again."""
+        self._unreachable = False
+        await super().send_response(recipient_id, dict(message))
+        if self._unreachable:
+            row_id, case_id = await asyncio.to_thread(self.state.record_outbound, recipient_id, "queued",
+                                                      source="bot", message=storable(message))
+            logger.info("telegram: message %s for case %s queued until the customer writes again", row_id,
+                        case_id or "-")
+
+    async def deliver_queued(self, recipient_id: str) -> int:
+        """Sends what waited for this chat, each message once even with several workers."""
+        delivered = 0
+        for row_id, message in await asyncio.to_thread(self.state.queued, recipient_id):
+            if not await asyncio.to_thread(self.state.claim, row_id):
+                continue  # another worker has it
+            self._unreachable = False
+            await super().send_response(recipient_id, dict(message))
+            if self._unreachable:
+                await asyncio.to_thread(self.state.release, row_id)
+                break  # still down: the rest waits too, in order
+            await asyncio.to_thread(self.state.delivered, row_id, None)
+            delivered += 1
+        return delivered
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         chat_id = chat_id_of(recipient_id)
@@ -146,7 +178,8 @@ class TelegramSecretOutput(OutputChannel):
 
     async def _call(self, recipient_id: str, what: str, call: Callable[[Bot], Awaitable[Any]]) -> Any:
         return await call_with_retry(self.settings, what, call,
-                                     on_forbidden=lambda: self.state.opt_out(recipient_id, "telegram_403"))
+                                     on_forbidden=lambda: self.state.opt_out(recipient_id, "telegram_403"),
+                                     on_gave_up=lambda: setattr(self, "_unreachable", True))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
@@ -240,8 +273,18 @@ class TelegramSecretInput(InputChannel):
                 # Stops the client's spinner; not awaited, so a slow Bot API never delays the turn.
                 self._answer_callback(callback_id)
             sender_id = f"{SENDER_PREFIX}{chat_id}"
-            outcome = await self.pipeline.handle(request.app, on_new_message, Inbound(
-                sender_id, text, self.get_output_channel(), provider_id=f"{self.settings.bot_id}:{update.update_id}",
+            output = self.get_output_channel()
+
+            async def turn(message: UserMessage) -> None:
+                # What the Bot API could not take earlier goes first, once.
+                try:
+                    await output.deliver_queued(sender_id)
+                except Exception:
+                    logger.exception("telegram: delivering queued messages for update %s failed", update.update_id)
+                await on_new_message(message)
+
+            outcome = await self.pipeline.handle(request.app, turn, Inbound(
+                sender_id, text, output, provider_id=f"{self.settings.bot_id}:{update.update_id}",
                 metadata={"channel": "telegram", "update_id": update.update_id}))
             if outcome.status == "duplicate":
                 return response.json({"status": "duplicate"})

@@ -26,7 +26,9 @@ mapped to the domain response in whatsapp_templates.yml (ContentSid + ContentVar
 message waits in our database (`channel_outbound`) and goes out, once, as soon as the customer
 writes again. A staff reply also triggers the "a reply is waiting, write to us" template. Every
 proactive message is recorded with its outcome (sent / sent_as_template / queued /
-delivered_from_queue / failed) and its case, which the console shows.
+delivered_from_queue / failed) and its case, which the console shows. A reply within a turn that
+Twilio's API does not take after every retry (down, 5xx) waits in the same queue, on WhatsApp and
+SMS, and goes out first at the customer's next message.
 Sending goes to Twilio's REST API with httpx (never blocks the event loop), retried with backoff;
 logs carry message sids and status codes, never phone numbers or text.
 """
@@ -183,12 +185,12 @@ class TwilioSignedInput(InputChannel):
                         "media": int(num_media) if num_media.isdigit() else 0}
 
             async def turn(message: UserMessage) -> None:
-                if kind == "whatsapp":
-                    # The customer's message opened the window: what waited for them goes first, once.
-                    try:
-                        await output.deliver_queued(sender_id)
-                    except Exception:
-                        logger.exception("twilio: delivering queued messages after %s failed", sid)
+                # What waited for the customer goes first, once: messages from outside WhatsApp's
+                # window, and replies Twilio's API could not take when they were said.
+                try:
+                    await output.deliver_queued(sender_id)
+                except Exception:
+                    logger.exception("twilio: delivering queued messages after %s failed", sid)
                 await on_new_message(message)
 
             outcome = await self.pipeline.handle(request.app, turn, Inbound(

@@ -11,7 +11,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot import clock
 from bot.channels.sms import split_sms
-from bot.channels.state import WHATSAPP_WINDOW, ChannelState
+from bot.channels.state import STORED_KEYS, WHATSAPP_WINDOW, ChannelState, storable
 from bot.channels.twilio_common import (
     CHANNEL_NAME,
     WHATSAPP_MAX_BODY,
@@ -44,21 +44,23 @@ class TwilioSignedOutput(OutputChannel):
         # False for the replies within a turn (the webhook's own channel): those are not recorded.
         self.proactive = proactive
         self.sent: list[str] = []  # message sids Twilio returned, for callers and tests
+        self._unreachable = False  # the last send failed on the network or a 5xx/429 after every retry
 
     # Rasa's entry points ------------------------------------------------------------------
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Every message Rasa sends comes through here: WhatsApp outside the window gets a
         template or waits in the queue instead of an error."""
         kind, _ = address_of(recipient_id)
+        before, self._unreachable = len(self.sent), False
         if kind != "whatsapp":
-            await super().send_response(recipient_id, message)
+            await super().send_response(recipient_id, dict(message))
+            await self._keep_if_lost(recipient_id, message, before)
             return
         message = dict(message)
         template_only = _template_only(message)
         if not template_only and not await asyncio.to_thread(self.state.window_open, recipient_id):
             await self._outside_window(recipient_id, message)
             return
-        before = len(self.sent)
         try:
             await super().send_response(recipient_id, dict(message))
         except OutsideWhatsAppWindow:
@@ -70,6 +72,8 @@ class TwilioSignedOutput(OutputChannel):
             outcome = ("sent_as_template" if template_only else "sent") if sid else "failed"
             await self._record(recipient_id, message, outcome, message_sid=sid,
                                template=(message.get("custom") or {}).get("whatsapp_template") if template_only else None)
+        else:
+            await self._keep_if_lost(recipient_id, message, before)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         kind, _ = address_of(recipient_id)
@@ -154,6 +158,13 @@ class TwilioSignedOutput(OutputChannel):
         return delivered
 
     # internals --------------------------------------------------------------------------------
+    async def _keep_if_lost(self, recipient_id: str, message: dict[str, Any], before: int) -> None:
+        """A reply within a turn that Twilio's API could not take (down, or failing, after every
+        retry) waits in the outbox and goes out first when the customer writes again: the turn
+        was saved, so the customer must not miss what the bot said in it."""
+        if len(self.sent) == before and self._unreachable:
+            await self._record(recipient_id, message, "queued", queued=storable(message))
+
     async def _outside_window(self, recipient_id: str, message: dict[str, Any]) -> None:
         """A proactive WhatsApp message after the window closed: its template, or the queue."""
         rules = load_window_rules()
@@ -167,7 +178,7 @@ class TwilioSignedOutput(OutputChannel):
                                    template=name, message_sid=sid)
                 return
             logger.warning("twilio: response %s has no value for template %s; queued instead", utter, name)
-        row_id = await self._record(recipient_id, message, "queued", queued=_storable(message))
+        row_id = await self._record(recipient_id, message, "queued", queued=storable(message))
         if _source(message)[0] == "staff_reply" and rules.staff_reply and \
                 not await asyncio.to_thread(self.state.nudged_while_queued, recipient_id):
             sid = await self._send_content(recipient_id, rules.staff_reply, {})
@@ -250,15 +261,8 @@ class TwilioSignedOutput(OutputChannel):
                     await asyncio.sleep(delay)
                     delay *= 2
         logger.error("twilio: %s message not sent after %d attempts (%s)", kind, self.settings.max_attempts, outcome)
+        self._unreachable = True
         return None
-
-
-# What a queued message keeps of Rasa's message: the content, not the bookkeeping.
-STORED_KEYS = ("text", "buttons", "quick_replies", "image", "attachment", "custom", "elements")
-
-
-def _storable(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: message[k] for k in STORED_KEYS if message.get(k)}
 
 
 def _template_only(message: dict[str, Any]) -> bool:

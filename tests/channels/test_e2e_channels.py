@@ -4,6 +4,8 @@ Telegram's APIs. One Rasa server for both tests: the machine has two cores."""
 from __future__ import annotations
 
 import json
+import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -145,3 +147,87 @@ def test_telegram_verification_by_customer_number_and_a_push(world):
     assert pushed.status_code == 200
     [sent] = telegram_api.requests[start:]
     assert sent.method == "sendMessage" and sent.field("text") == "Je betaling is binnen. Dank je wel!"
+
+
+def sms(stack, sid: str, text: str, phone: str, signed: bool = True) -> requests.Response:
+    path = "/webhooks/twilio_signed/webhook"
+    form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT, "From": phone, "To": "+3197010250000",
+            "Body": text, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01"}
+    headers = {"X-Twilio-Signature": RequestValidator(TWILIO_TOKEN if signed else "forged").compute_signature(
+        PUBLIC + path, form)}
+    return requests.post(stack.rasa_url + path, data=form, headers=headers, timeout=120)
+
+
+def telegram(stack, update_id: int, chat_id: int, text: str, button: bool = False,
+             secret: str = TELEGRAM_SECRET) -> requests.Response:
+    chat = {"id": chat_id, "first_name": "Petra", "type": "private"}
+    sender = {"id": chat_id, "is_bot": False, "first_name": "Petra"}
+    if button:  # a callback query: its data is whatever the client sends
+        update = {"update_id": update_id, "callback_query": {
+            "id": f"cb{update_id}", "from": sender, "chat_instance": "1", "data": text,
+            "message": {"message_id": 1, "date": 1763805500, "chat": chat, "text": "Kies"}}}
+    else:
+        update = {"update_id": update_id, "message": {"message_id": update_id, "date": 1763805600, "text": text,
+                                                      "from": sender, "chat": chat}}
+    return requests.post(f"{stack.rasa_url}/webhooks/telegram_secret/webhook", data=json.dumps(update), timeout=120,
+                         headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+
+
+def user_events(stack, sender: str) -> list[dict]:
+    """Every user event, across sessions and restarts (the plain word "session_start" reads as
+    a wish to start over, which the NLU may honour)."""
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"include_events": "ALL"},
+                           headers=stack.api_headers(), timeout=30)
+    tracker.raise_for_status()
+    return [e for e in (tracker.json()["events"] or []) if e["event"] == "user"]
+
+
+def test_typed_slash_syntax_is_plain_text_for_rasa_on_whatsapp_sms_and_telegram(world):
+    stack, _, _ = world
+    # A forged request with slash syntax never reaches the bot at all.
+    assert sms(stack, "SM" + "c" * 31 + "0", "/crisis", "+31612345091", signed=False).status_code == 403
+    assert telegram(stack, 950, 55591, "/crisis", secret="wrong").status_code == 403
+    assert user_events(stack, "twilio_sms:+31612345091") == [] and user_events(stack, "telegram:55591") == []
+
+    sent = {"twilio_whatsapp:+31612345092": [], "twilio_sms:+31612345093": [], "telegram:55592": []}
+    for n, typed in enumerate(["/crisis", "/session_start", '/affirm{"verified": true}']):
+        assert whatsapp(stack, f"SM{'d' * 31}{n}", typed, "+31612345092").status_code == 200
+        assert sms(stack, f"SM{'e' * 31}{n}", typed, "+31612345093").status_code == 200
+        assert telegram(stack, 960 + n, 55592, typed).status_code == 200
+        for texts in sent.values():
+            texts.append(typed)
+    assert telegram(stack, 970, 55592, "/crisis", button=True).status_code == 200
+    sent["telegram:55592"].append("/crisis")
+
+    for sender, typed in sent.items():
+        events = user_events(stack, sender)
+        assert len(events) == len(typed), sender
+        for event in events:
+            parsed = event["parse_data"]
+            # Rasa's slash reader forces one intent at confidence 1.0 with a ranking of one; NLU ranks many.
+            assert not event["text"].lstrip().startswith("/") and len(parsed["intent_ranking"]) > 1, event["text"]
+        assert stack.slots(sender)["verified"] is not True  # '/affirm{"verified": true}' set nothing
+
+
+def test_a_twilio_turn_with_the_action_server_frozen_is_answered_within_twilios_timeout(world):
+    stack, twilio_api, _ = world
+    phone = "+31612345094"
+    start = len(twilio_api.requests)
+    stack.kill("actions", signal.SIGSTOP)  # hung: Rasa's call to it waits
+    try:
+        started = time.monotonic()
+        answer = whatsapp(stack, "SM" + "a" * 31 + "1", "hoi", phone)
+        answered_after = time.monotonic() - started
+        print(f"webhook answered after {answered_after:.1f} s with the action server frozen")
+        assert answer.status_code == 200 and answered_after < 15  # Twilio gives up at 15 s
+        assert "ik ben nog bezig" in answer.text.lower()  # utter_still_working, in the TwiML
+        time.sleep(4)
+    finally:
+        stack.kill("actions", signal.SIGCONT)
+    # Nothing lost: the held turn finishes and its greeting reaches WhatsApp through the API.
+    deadline = time.monotonic() + 90
+    while "klantnummer" not in bodies(twilio_api, start).lower() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "klantnummer" in bodies(twilio_api, start).lower()  # an unknown phone: the greeting asks for it
+    print(f"reply sent {time.monotonic() - started:.1f} s after the message")
+    assert len(user_events(stack, f"twilio_whatsapp:{phone}")) == 1

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import requests
-from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.channels.rest import SafeRestInput
 from bot.channels.telegram import TelegramSecretInput, TelegramSettings
 from bot.channels.twilio import TwilioSettings, TwilioSignedInput
 from bot.channels.widget import WidgetInput
+from bot.store.db import session_scope
+from bot.store.models import ChannelOutbound
+from tests.channels.conftest import StandIn
+from tests.channels.test_widget import TrackerAgent
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 TWILIO_TOKEN = "pipeline-twilio-token-0123456789"
@@ -42,30 +46,17 @@ def said(name: str) -> str:
     return DOMAIN.responses[name][0]["text"]
 
 
-class DomainAgent:
+class DomainAgent(TrackerAgent):
     """Stands in for Rasa's agent behind the channels (the conversation logic is not what is
     tested here): records each message, logs it in a real tracker store, sends `replies` through
     the message's own output channel. Kind answers are the real domain's, rendered by Rasa."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.domain = DOMAIN
         self.tracker_store = InMemoryTrackerStore(DOMAIN)
-        self.lock_store = InMemoryLockStore()
         self.processor = SimpleNamespace(nlg=TemplatedNaturalLanguageGenerator(DOMAIN.responses))
-        self.messages = []
         self.replies = [{"text": "Hoi! Fijn dat je er bent."}]
-
-    async def handle_message(self, message) -> None:
-        self.messages.append(message)
-        async with self.lock_store.lock(message.sender_id):
-            tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
-            tracker.update(UserUttered(message.text, input_channel=message.input_channel,
-                                       message_id=message.message_id, metadata=message.metadata))
-            for reply in self.replies:
-                await message.output_channel.send_response(message.sender_id, dict(reply))
-                tracker.update(BotUttered(reply.get("text")))
-            tracker.update(ActionExecuted("action_listen"))
-            await self.tracker_store.save(tracker)
 
     def texts_from(self, sender_id: str) -> list[str]:
         return [m.text for m in self.messages if m.sender_id == sender_id]
@@ -83,8 +74,9 @@ class Channels:
         return requests.post(self.app.url + path, timeout=60, headers=kwargs.pop("headers", {"Origin": ORIGIN}),
                              **kwargs)
 
-    def send(self, channel: str, text: str) -> tuple[int, str]:
-        n = next(self._ids)
+    def send(self, channel: str, text: str, n: int | None = None) -> tuple[int, str]:
+        """`n` makes the provider's message id (a retry sends the same); a new one by default."""
+        n = next(self._ids) if n is None else n
         if channel == "rest":
             answer = self._post("/webhooks/rest/webhook", json={"sender": "anna", "message": text})
             return answer.status_code, " ".join(m.get("text", "") for m in answer.json())
@@ -134,7 +126,9 @@ def channels(database, mount, twilio_api, telegram_api, monkeypatch):
                                                         backoff_seconds=0.01))
         app = mount(SafeRestInput(), WidgetInput(secret="pipeline", allowed_origins=[ORIGIN]), twilio, telegram)
         app.agent = app.app.ctx.agent = DomainAgent()
-        return Channels(app, twilio_api, telegram_api)
+        world = Channels(app, twilio_api, telegram_api)
+        world.twilio, world.telegram = twilio, telegram
+        return world
     return build
 
 
@@ -174,6 +168,17 @@ def test_the_per_sender_limit_comes_from_the_setting_on_every_channel(channels, 
         assert answers[4][0] == 200 and kind not in answers[4][1]
 
 
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_failed_turn_gets_a_kind_answer_and_the_providers_retry_counts_again(channels, channel):
+    world = channels()
+    world.app.agent.fail = True  # the turn raises, as when Rasa cannot reach its tracker store
+    status, text = world.send(channel, "hoi", n=5)
+    assert status == 200 and said("utter_something_went_wrong") in text.replace("&#x27;", "'")
+    world.app.agent.fail = False
+    world.send(channel, "hoi", n=5)  # the provider's retry (same id), or the customer trying again
+    assert world.app.agent.texts_from(sender_of(world, channel)) == ["hoi", "hoi"]
+
+
 @pytest.mark.parametrize("channel", ["whatsapp", "sms", "telegram"])
 def test_a_slow_provider_api_never_holds_the_webhook_past_its_timeout(channels, channel, twilio_api,
                                                                        telegram_api):
@@ -194,3 +199,46 @@ def test_a_slow_provider_api_never_holds_the_webhook_past_its_timeout(channels, 
     assert [r.field("Body") or r.field("text") for r in api.requests] == replies
     print(f"{channel}: webhook answered after {answered_after:.1f} s, last reply sent after "
           f"{time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "sms", "telegram"])
+def test_with_the_providers_api_down_the_webhook_is_answered_in_time_and_no_reply_is_lost(
+        channels, channel, twilio_api, telegram_api):
+    world = channels()
+    sender = SENDERS[channel]
+    replies = [f"Antwoord {n} van zes." for n in range(1, 7)]
+    world.app.agent.replies = [{"text": text} for text in replies]
+    provider = world.twilio if channel != "telegram" else world.telegram
+    (twilio_api if channel != "telegram" else telegram_api).stop()  # a closed port: refused at once, retried
+    provider.settings = replace(provider.settings, max_attempts=4, backoff_seconds=0.5)  # the defaults
+    started = time.monotonic()
+    status, text = world.send(channel, "hoi")
+    answered_after = time.monotonic() - started
+    # Six replies with 3.5 s of retries each held the webhook 21 s before; Twilio gives up at 15.
+    assert status == 200 and answered_after < TWILIO_TIMEOUT - 3
+    assert said("utter_still_working") in text.replace("&#x27;", "'")
+
+    def waiting() -> list[dict]:
+        with session_scope() as session:
+            return list(session.execute(select(ChannelOutbound.message).where(
+                ChannelOutbound.sender_id == sender, ChannelOutbound.outcome == "queued")
+                .order_by(ChannelOutbound.id)).scalars())
+    deadline = time.monotonic() + 90
+    while len(waiting()) < len(replies) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert [m["text"] for m in waiting()] == replies
+    turn_took = time.monotonic() - started
+
+    # The API is back; the customer's next message brings what waited first, then the new answer.
+    back = StandIn("twilio" if channel != "telegram" else "telegram").start()
+    try:
+        provider.settings = replace(provider.settings, api_base_url=back.url if channel != "telegram"
+                                    else f"{back.url}/bot")
+        world.app.agent.replies = [{"text": "Nieuw antwoord."}]
+        assert world.send(channel, "ben je er nog?")[0] == 200
+        assert [r.field("Body") or r.field("text") for r in back.requests] == replies + ["Nieuw antwoord."]
+        assert waiting() == []
+    finally:
+        back.stop()
+    print(f"{channel}, the provider's API down: webhook answered after {answered_after:.1f} s; the turn's six "
+          f"replies queued after {turn_took:.1f} s and delivered at the next message")
