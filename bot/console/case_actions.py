@@ -126,7 +126,8 @@ async def resolve(request: Request, staff: Staff) -> Response:
     with session_scope() as session:
         row = session.get(Case, case.id)
         row.status, row.resolved_at = "closed", clock.utcnow()
-    audit(staff.id, "resolve", case.id)
+        took = _take_if_nobodys(row, staff)
+    audit(staff.id, "resolve", case.id, **took)
     return done(request, case.id)
 
 
@@ -148,9 +149,21 @@ async def hand_back(request: Request, staff: Staff) -> Response:
     except RasaUnavailable:
         return refused(502, RASA_DOWN)
     with session_scope() as session:
-        session.get(Case, case.id).status = "open"
-    audit(staff.id, "hand_back", case.id, next_step=step or None)
+        row = session.get(Case, case.id)
+        row.status = "open"
+        took = _take_if_nobodys(row, staff)
+    audit(staff.id, "hand_back", case.id, next_step=step or None, **took)
     return done(request, case.id)
+
+
+def _take_if_nobodys(case: Case, staff: Staff) -> dict:
+    """Who resolves or hands back a case nobody had taken becomes its assignee: it leaves the
+    queue, and an agent may open only queued cases and their own (bot/console/access.py), so
+    they can still read the case they just closed."""
+    if case.assigned_to is not None:
+        return {}
+    case.assigned_to = staff.id
+    return {"assigned": True}
 
 
 def _whole_number(raw: str, low: int, high: int) -> int | None:
