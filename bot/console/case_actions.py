@@ -131,7 +131,8 @@ async def resolve(request: Request, staff: Staff) -> Response:
     with session_scope() as session:
         row = session.get(Case, case.id)
         row.status, row.resolved_at = "closed", clock.utcnow()
-    audit(staff.id, "resolve", case.id)
+        took = _take_if_nobodys(row, staff)
+    audit(staff.id, "resolve", case.id, **took)
     return done(request, case.id)
 
 
@@ -157,8 +158,10 @@ async def hand_back(request: Request, staff: Staff) -> Response:
     except RasaUnavailable:
         return refused(502, RASA_DOWN)
     with session_scope() as session:
-        session.get(Case, case.id).status = "open"
-    audit(staff.id, "hand_back", case.id, next_step=step or None)
+        row = session.get(Case, case.id)
+        row.status = "open"
+        took = _take_if_nobodys(row, staff)
+    audit(staff.id, "hand_back", case.id, next_step=step or None, **took)
     return done(request, case.id)
 
 
@@ -172,14 +175,25 @@ async def judge_stance(request: Request, staff: Staff) -> Response:
         return refused(400, "Kies kan niet, wil niet of lukt niet.")
     if not reason or len(reason) > MAX_REASON:
         return refused(400, f"Schrijf in 1 tot {MAX_REASON} tekens waarom.")
+    loaded, refused_response = load_case(request, staff)
+    if refused_response:
+        return refused_response
     with session_scope() as session:
-        case = session.get(Case, case_id_of(request) or 0)
-        if case is None:
-            return refused(404, "Deze zaak bestaat niet.")
+        case = session.get(Case, loaded.id)
         now_class = cases.judge_stance(session, case, judged, reason, staff.display_name)
         case_id = case.id
     audit(staff.id, "judge_stance", case_id, stance=judged, result=now_class)
     return done(request, case_id, stance=now_class)
+
+
+def _take_if_nobodys(case: Case, staff: Staff) -> dict:
+    """Who resolves or hands back a case nobody had taken becomes its assignee: it leaves the
+    queue, and an agent may open only queued cases and their own (bot/console/access.py), so
+    they can still read the case they just closed."""
+    if case.assigned_to is not None:
+        return {}
+    case.assigned_to = staff.id
+    return {"assigned": True}
 
 
 def _whole_number(raw: str, low: int, high: int) -> int | None:

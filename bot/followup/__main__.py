@@ -159,6 +159,9 @@ def cmd_simulate(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("BETAALHULP_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.ops.logs import install_masking
+
+    install_masking()  # every record masked, whatever handler prints it (issue 23 §2)
     parser = argparse.ArgumentParser(prog="python -m bot.followup", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)

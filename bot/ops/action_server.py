@@ -61,7 +61,31 @@ def harden(app, secret: str | None, metrics: Metrics | None = None) -> None:
     app.error_handler.add(Exception, generic_error)
 
 
+def remember_message_texts() -> None:
+    """The customer's latest message arrives in every action call: recorded first, so no log line
+    of this process can repeat it (bot/privacy/logfilter.py)."""
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.privacy.logfilter import remember_user_text
+
+    original = ActionExecutor.run
+    if getattr(original, "remembers_texts", False):
+        return
+
+    async def run(self, action_call):
+        latest = ((action_call or {}).get("tracker") or {}).get("latest_message") or {}
+        remember_user_text(latest.get("text") if isinstance(latest, dict) else None)
+        return await original(self, action_call)
+
+    run.remembers_texts = True
+    ActionExecutor.run = run
+
+
 def main(argv: list[str] | None = None) -> None:
+    from bot.ops.logs import install_masking
+
+    install_masking()
+    remember_message_texts()
     args = create_argument_parser().parse_args(argv)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)

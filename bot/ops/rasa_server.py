@@ -51,10 +51,35 @@ def _our_logging_after_rasas(original):
     return configure
 
 
+def remember_message_texts() -> None:
+    """Every message a channel hands to Rasa is recorded as it is made, before Rasa parses or
+    logs it: no log line of this process can repeat it (bot/privacy/logfilter.py). One hook for
+    every channel, ours and Rasa's, without touching their code."""
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.privacy.logfilter import remember_user_text
+
+    original = UserMessage.__init__
+    if getattr(original, "remembers_texts", False):
+        return
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        remember_user_text(self.text if isinstance(self.text, str) else None)
+
+    init.remembers_texts = True
+    UserMessage.__init__ = init
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from bot.ops.logs import install_masking
+
+    install_masking()  # from the first line on; Rasa's own set-up cannot undo a record factory
     import rasa.__main__
     import rasa.utils.io
+
+    remember_message_texts()
 
     rasa.utils.io.configure_colored_logging = _our_logging_after_rasas(rasa.utils.io.configure_colored_logging)
     sys.argv = ["rasa", *rasa_arguments(argv, secret_from_env("RASA_AUTH_TOKEN"))]

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot.ops.logs import masked_line
+
 READY_SECONDS = {"rasa": 600.0}   # loading the model; everything else is ready in seconds
 DEFAULT_READY_SECONDS = 120.0
 RESTART_WINDOW = 300.0
@@ -86,6 +88,10 @@ class Stack:
         self._write = threading.Lock()
 
     def say(self, name: str, line: str) -> None:
+        # Every line of every process is masked here once more (issue 23 §2): what a process
+        # prints or writes to stderr past its logging (a library's print, a crash's traceback)
+        # reaches neither the terminal nor a log file with personal data in it.
+        line = masked_line(line)
         with self._write:
             self.out.write(f"{name:<8} | {line}\n")
             self.out.flush()

@@ -48,8 +48,8 @@ def _close(session: Session, payments: list[Payment], why: str) -> int:
                     closer(session, payment.provider_id)
             except ProviderError as error:
                 # Our row is closed anyway; a payment that still arrives is booked, never lost.
-                log.warning("payment %s: provider link not closed (%s)", payment.public_id, type(error).__name__)
-        log.info("payment %s closed: %s", payment.public_id, why)
+                log.warning("payment %s: provider link not closed (%s)", payment.id, type(error).__name__)
+        log.info("payment %s closed: %s", payment.id, why)
     return closed
 
 

@@ -106,7 +106,7 @@ class MollieProvider:
         url = link.payment_link
         if not link.id or not url:
             raise ProviderUnavailable("Mollie answered without a link")
-        log.info("mollie link created for payment %s", payment.public_id)
+        log.info("mollie link created for payment %s", getattr(payment, "id", None))
         return ProviderPayment(provider_id=link.id, checkout_url=url)
 
     def fetch(self, provider_id: str) -> ProviderStatus:

@@ -37,7 +37,7 @@ RETRY_BATCH = 20
 _in_flight: set[str] = set()
 
 
-def _message_for(public_id: str, database_url: str | None) -> tuple[str, str, dict] | None:
+def _message_for(public_id: str, database_url: str | None) -> tuple[int, str, str, dict] | None:
     with session_scope(database_url) as session:
         payment = session.execute(select(Payment).where(Payment.public_id == public_id)).scalar_one_or_none()
         if payment is None or payment.customer_notified_at is not None or not payment.sender_id:
@@ -51,7 +51,7 @@ def _message_for(public_id: str, database_url: str | None) -> tuple[str, str, di
             # Paid after the arrears were: the customer hears where the money went (issue 23 §3).
             response = CREDIT_RESPONSE
             slots["credit_amount"] = format_euro(payment.credit_cents)
-        return payment.sender_id, response, slots
+        return payment.id, payment.sender_id, response, slots
 
 
 def _mark_notified(public_id: str, database_url: str | None) -> None:
@@ -71,16 +71,17 @@ async def _notify(public_id: str, rasa: RasaApi | None, database_url: str | None
         message = await asyncio.to_thread(_message_for, public_id, database_url)
         if message is None:
             return "nothing"
-        sender_id, response, slots = message
+        # Logs name the payment by its row id: a public id opens (and cancels) the payment.
+        payment_id, sender_id, response, slots = message
         try:
             await (rasa or RasaApi()).utter(sender_id, response, slots)
         except (RasaUnavailable, httpx.HTTPError) as error:
-            # Payment id and error kind only: the URL in the error holds the sender id (a phone number).
+            # Payment row id and error kind only: the URL in the error holds the sender id (a phone number).
             status = getattr(getattr(error, "response", None), "status_code", "")
-            log.warning("payment %s: customer not told yet (%s %s)", public_id, type(error).__name__, status)
+            log.warning("payment %s: customer not told yet (%s %s)", payment_id, type(error).__name__, status)
             return "refused" if isinstance(error, httpx.HTTPStatusError) else "down"
         await asyncio.to_thread(_mark_notified, public_id, database_url)
-        log.info("payment %s: customer told (%s)", public_id, response)
+        log.info("payment %s: customer told (%s)", payment_id, response)
         return "sent"
     finally:
         _in_flight.discard(public_id)

@@ -83,7 +83,7 @@ def _attach_link(payment: Payment, provider: PaymentProvider) -> None:
     try:
         made = provider.create(payment)
     except ProviderError as error:
-        log.warning("no payment link for %s: %s", payment.public_id, error)
+        log.warning("no payment link for payment %s: %s", payment.id, error)
         return
     payment.provider_id, payment.checkout_url = made.provider_id, made.checkout_url
 
@@ -129,7 +129,7 @@ def request_payment(session: Session, *, customer_id: int, loan_id: int, amount_
     _attach_link(payment, provider)
     session.flush()
     close_superseded(session, payment)
-    log.info("payment %s requested (%s, link %s)", payment.public_id, provider.name,
+    log.info("payment %s requested (%s, link %s)", payment.id, provider.name,
              "made" if payment.checkout_url else "not available")
     return _as_request(payment, created=True)
 
@@ -188,7 +188,7 @@ def _instalment_of(session: Session, payment: Payment) -> Instalment | None:
         if instalment is None:
             return None
     if instalment.arrangement.customer_id != payment.customer_id:
-        log.warning("payment %s names instalment %s of another customer: not counted", payment.public_id,
+        log.warning("payment %s names instalment %s of another customer: not counted", payment.id,
                     instalment.id)
         return None
     return instalment
@@ -212,7 +212,7 @@ def _keep_as_credit(session: Session, payment: Payment, loan_id: int, cents: int
                     .execution_options(synchronize_session=False))
     session.execute(update(Payment).where(Payment.id == payment.id).values(credit_cents=cents)
                     .execution_options(synchronize_session=False))
-    log.info("payment %s: part kept as credit on the loan", payment.public_id)
+    log.info("payment %s: part kept as credit on the loan", payment.id)
 
 
 def apply_status(session: Session, payment: Payment, provider_status: ProviderStatus) -> Outcome:
@@ -237,8 +237,8 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
     if result.rowcount != 1:
         session.refresh(payment)
         if new == "paid" and payment.status != "paid":
-            # The provider said failed or canceled before and paid now: staff check it (public id only).
-            log.warning("payment %s reported paid after it became %s", payment.public_id, payment.status)
+            # The provider said failed or canceled before and paid now: staff check it (by its id).
+            log.warning("payment %s reported paid after it became %s", payment.id, payment.status)
         return Outcome(False, payment.status, payment.status)
     reduced = 0
     if new == "paid" and provider_status.amount_paid_cents > 0:
@@ -262,7 +262,7 @@ def apply_status(session: Session, payment: Payment, provider_status: ProviderSt
             close_when_settled(session, payment.loan_id, payment.id)
         # Counted in the transaction that moved the payment to paid: only the webhook that won counts.
         if instalment is not None and ledger.record_payment(session, instalment, paid, now):
-            log.info("instalment %s paid in full by payment %s", instalment.id, payment.public_id)
+            log.info("instalment %s paid in full by payment %s", instalment.id, payment.id)
     session.refresh(payment)
-    log.info("payment %s moved from %s to %s", payment.public_id, previous, new)
+    log.info("payment %s moved from %s to %s", payment.id, previous, new)
     return Outcome(True, previous, new, reduced)

@@ -72,7 +72,7 @@ def test_notes_are_private_and_assign_takes_the_case(agent, case_id, fake_rasa):
 
 
 @pytest.mark.parametrize("step", ["", "greet"])
-def test_hand_back_resumes_first_then_triggers_the_next_step(agent, case_id, fake_rasa, step):
+def test_hand_back_resumes_first_then_triggers_the_next_step(agent, case_id, fake_rasa, step, staff):
     response = agent.post(f"/cases/{case_id}/handback", data={"next_step": step, "csrf_token": csrf(agent)})
     assert response.status_code == 303
     posts = [r for r in fake_rasa.requests if r["method"] == "POST"]
@@ -87,8 +87,12 @@ def test_hand_back_resumes_first_then_triggers_the_next_step(agent, case_id, fak
         assert {"event": "slot", "name": "not_understood_count", "value": 0} in posts[1]["body"]
         assert posts[-1]["body"] == [{"event": "action", "name": "action_listen"}]
     with session_scope() as session:
-        assert session.get(Case, case_id).status == "open"
-    assert audited("hand_back")[0].detail == {"next_step": step or None}
+        case = session.get(Case, case_id)
+        assert case.status == "open"
+        # Nobody had taken it: the agent who handed it back has it now, and can still open it.
+        assert case.assigned_to == staff["agent"]
+    assert audited("hand_back")[0].detail == {"next_step": step or None, "assigned": True}
+    assert agent.get(f"/cases/{case_id}").status_code == 200
 
 
 def test_hand_back_refuses_an_unknown_next_step(agent, case_id, fake_rasa):

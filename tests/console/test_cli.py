@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -39,7 +40,12 @@ def test_seed_demo_users_from_env_or_generated_once(database, monkeypatch, capsy
     assert main(["seed-demo-users"]) == 0
     out = capsys.readouterr().out
     assert "agent-demo-secret-1" not in out
-    generated = re.search(r"supervisor \(supervisor\) created, password: (\S+)", out).group(1)
+    # Not a terminal (pytest captures it): the password is in a file only its owner can read.
+    assert "password:" not in out
+    path = Path(re.search(r"supervisor \(supervisor\) created, password in (\S+)", out).group(1))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    generated = re.fullmatch(r"supervisor: (\S+)\n", path.read_text()).group(1)
+    assert generated not in out
     with session_scope() as session:
         assert authenticate(session, "agent", "agent-demo-secret-1").ok
         assert authenticate(session, "supervisor", generated).ok
