@@ -80,6 +80,9 @@ def test_the_customer_pages_have_no_serious_accessibility_problems(pages, viewpo
             page.goto(pages["plan"])
             expect(page.locator("h1")).to_be_visible()
             scan(page)
+            # "Stel hem in de chat" leads to the chat, opened (issue 26).
+            page.locator("section[aria-labelledby=contact]").get_by_role("link", name="in de chat").click()
+            expect(page.get_by_role("dialog", name="Betaalhulp")).to_be_visible()
         finally:
             browser.close()
 
