@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 export ACTIONS_PORT ?= 5055
 export RASA_PORT ?= 5005
 
-.PHONY: install run test train validate seed clean system-deps demo-followup
+.PHONY: install run test train validate seed clean system-deps demo-followup a11y-deps
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@python310=$$(scripts/find_python310.sh) && \
@@ -49,8 +49,14 @@ demo-followup: seed
 run: install $(MODEL)
 	scripts/run.sh
 
-test: install system-deps $(MODEL)
+test: install system-deps $(MODEL) a11y-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# axe-core for the browser tests' accessibility scan, from the npm registry into a test-only folder.
+a11y-deps: tests/a11y/node_modules/axe-core/axe.min.js
+tests/a11y/node_modules/axe-core/axe.min.js: tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund
+	touch $@
 
 # Debian packages the tests use (zbar for QR decoding, chromium for browser tests); installs
 # only what is missing.

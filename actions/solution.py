@@ -13,7 +13,7 @@ from actions.facts import conversation_from, customer_overview
 from actions.handover import hand_over, say_when
 from bot import cases, clock, handover
 from bot.config import settings
-from bot.followup.plan_links import plan_link
+from bot.followup.plan_links import arrangement_link
 from bot.formatting import euros
 from bot.policy import CaseFacts, Proposal, propose, weigh_offer
 from bot.policy.wishes import read_wish
@@ -105,8 +105,9 @@ class ActionAcceptProposal(SafeAction):
             offer = {**case.offer, "agreed": True, "agreed_at": clock.utcnow().isoformat()}
             case = cases.record(session, tracker.sender_id, offer=offer)
             arrangement = cases.agree(session, case, facts.main_loan.reference)
-            followed = (arrangement.id, arrangement.contact_person, bool(arrangement.instalments)) \
-                if arrangement else None
+            # The link works for the whole arrangement (issue 26), so it is made while its rows are here.
+            followed = (arrangement_link(arrangement), arrangement.contact_person,
+                        bool(arrangement.instalments)) if arrangement else None
         config = settings()
         written = written_values(offer)
         dispatcher.utter_message(response=f"utter_confirm_{offer['solution']}",
@@ -118,7 +119,7 @@ class ActionAcceptProposal(SafeAction):
             # reminders "before each payment" only where there are payments (not a pause, R28).
             dispatcher.utter_message(response="utter_arrangement_followup" if followed[2]
                                      else "utter_arrangement_followup_no_payments",
-                                     contact_person=followed[1], plan_link=plan_link(followed[0]))
+                                     contact_person=followed[1], plan_link=followed[0])
         return [SlotSet("awaiting_agreement", False)]
 
 

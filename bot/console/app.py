@@ -27,6 +27,7 @@ def routes() -> list:
         Route("/logout", views.logout, methods=["POST"]),
         Route("/", views.home, methods=["GET"]),
         Route("/queue", views.queue_page, methods=["GET"]),
+        Route("/queue/rows", views.queue_rows, methods=["GET"]),
         Route("/audit", views.audit_page, methods=["GET"]),
         Route("/dashboard", dashboard.dashboard_page, methods=["GET"]),
         Route("/dashboard/charts/{name}.svg", dashboard.dashboard_chart, methods=["GET"]),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import stance
+from bot.console.labels import label as dutch
 from bot.console.queue import SOLUTIONS, priority, reason_label
 from bot.formatting import euros
 from bot.money import euros_to_cents, format_euro
@@ -112,13 +113,14 @@ def card(case: Case) -> dict[str, Any]:
         "loans": [{**loan, "arrears": money(loan.get("arrears")), "monthly_term": money(loan.get("monthly_term"))}
                   for loan in summary.get("loans") or [] if isinstance(loan, dict)],
         "recurring": summary.get("recurring_arrears"),
-        "cause": {"category": cause.get("category") or "-",
+        "cause": {"category": dutch("causes", cause.get("category")),
                   "structural": {True: "Blijvend", False: "Tijdelijk"}.get(structural, "Onbekend"),
                   "description": cause.get("description"), "followup": cause.get("followup")},
         "control": [(CONTROL_LABELS.get(k, k), yes_no(v)) for k, v in control.items()],
         "stance": _stance(case),
         "finances": _finances(summary.get("finances") or case.finances or {}),
-        "signals": [s for s in (summary.get("signals") or case.signals or []) if isinstance(s, dict)],
+        "signals": [{**s, "name": dutch("signals", s.get("name"))}
+                    for s in (summary.get("signals") or case.signals or []) if isinstance(s, dict)],
         "offer": _offer(case.offer or summary.get("offer")),
         "open_payments": [{**p, "amount": money(p.get("amount"))}
                           for p in summary.get("open_payments") or [] if isinstance(p, dict)],

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from bot import clock
 from bot.console.auth import Staff
+from bot.console.labels import facts_text, label
 from bot.console.security import audit, guarded
 from bot.console.views import render
 from bot.followup import policy
@@ -25,9 +26,6 @@ KIND_LABELS = {
     "new_arrears": "nieuwe achterstand", "checkin": "beloofd contact",
     "arrangement_broken": "regeling gestopt", "payment_notice": "bericht over betaling",
 }
-SIGNAL_LABELS = {"bounced_debit": "incasso gestorneerd", "rising_overdraft": "roodstand loopt op",
-                 "missed_payment_elsewhere": "betaling elders gemist"}
-
 
 
 def signal_weights() -> dict[str, int]:
@@ -43,8 +41,9 @@ def signal_max_age_days() -> int:
 def _row(followup: FollowUp, number: str) -> dict:
     moment = followup.sent_at or followup.not_before
     return {"id": followup.id, "customer_number": number, "kind": KIND_LABELS.get(followup.kind, followup.kind),
-            "channel": followup.channel, "status": followup.status, "outcome": followup.outcome or "",
-            "rule": followup.rule, "policy_version": followup.policy_version, "facts": followup.facts or {},
+            "channel": label("channels", followup.channel), "status": followup.status,
+            "outcome": followup.outcome or "", "rule": followup.rule, "policy_version": followup.policy_version,
+            "facts": followup.facts or {}, "why": facts_text(followup.facts),
             "at": moment.astimezone(clock.AMSTERDAM) if moment else None}
 
 
@@ -72,7 +71,7 @@ def preventive_list(session: Session, today: date) -> list[dict]:
         entry = found[customer_id]
         entry["customer_number"] = number
         entry["score"] += weights.get(kind, 1)
-        entry["signals"][SIGNAL_LABELS.get(kind, kind)] += 1
+        entry["signals"][label("signals", kind)] += 1
         entry["last_seen"] = max(filter(None, (entry["last_seen"], observed_on)))
     if not found:
         return []

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.clock import as_utc
-from bot.store.models import Case, StaffUser
+from bot.console.labels import label
+from bot.handover import service_level_minutes
+from bot.store.models import Case, Customer, StaffUser
 
 REASONS = {
     "customer_asked": "Klant vroeg om een medewerker",
@@ -44,7 +46,9 @@ def reason_label(reason: str | None) -> str:
     if reason.startswith("staff_confirmation:"):
         solution = reason.split(":", 1)[1]
         return f"Oplossing bevestigen: {SOLUTIONS.get(solution, solution)}"
-    return REASONS.get(reason, reason)
+    if reason.startswith("signal:"):
+        return f"Signaal: {label('signals', reason.split(':', 1)[1])}"
+    return REASONS.get(reason) or label("reasons", reason)
 
 
 def priority(case: Case) -> str:
@@ -54,16 +58,32 @@ def priority(case: Case) -> str:
     return summary.get("priority") if summary.get("priority") in PRIORITIES else "normal"
 
 
-def waiting(since: datetime | None, now: datetime | None = None) -> str:
+def minutes_since(since: datetime | None, now: datetime | None = None) -> int | None:
     if since is None:
+        return None
+    return max(0, int(((now or clock.utcnow()) - as_utc(since)).total_seconds() // 60))
+
+
+def waiting(since: datetime | None, now: datetime | None = None) -> str:
+    minutes = minutes_since(since, now)
+    if minutes is None:
         return "-"
-    minutes = max(0, int(((now or clock.utcnow()) - as_utc(since)).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
         return f"{hours} u {minutes} min"
     return f"{hours // 24} d {hours % 24} u"
+
+
+def status_label(status: str, assigned: bool) -> str:
+    """A handed-over case someone has taken is "In behandeling" (issue 26)."""
+    if status == "handed_over" and assigned:
+        return "In behandeling"
+    return STATUSES.get(status, status)
+
+
+VIEWS = {"all": "Alle", "mine": "Van mij", "unassigned": "Niet toegewezen"}
 
 
 @dataclass(frozen=True)
@@ -74,16 +94,28 @@ class QueueRow:
     priority_label: str
     reason: str
     waiting: str
+    late: bool
+    customer: str
     assignee: str | None
     assigned_to_me: bool
+    status: str
 
 
-def handed_over_queue(session: Session, me: int) -> list[QueueRow]:
-    """Handed-over cases: crisis first, then whoever has waited longest (R19)."""
-    rows = session.execute(
-        select(Case, StaffUser.display_name).outerjoin(StaffUser, StaffUser.id == Case.assigned_to)
-        .where(Case.status == "handed_over")
-    ).all()
+def handed_over_queue(session: Session, me: int, view: str = "all", search: str = "") -> list[QueueRow]:
+    """Handed-over cases: crisis first, then whoever has waited longest (R19). `view`: all, mine
+    or unassigned; `search`: part of the customer's number or name."""
+    query = (select(Case, StaffUser.display_name, Customer.customer_number, Customer.full_name)
+             .outerjoin(StaffUser, StaffUser.id == Case.assigned_to)
+             .outerjoin(Customer, Customer.id == Case.customer_id)
+             .where(Case.status == "handed_over"))
+    if view == "mine":
+        query = query.where(Case.assigned_to == me)
+    elif view == "unassigned":
+        query = query.where(Case.assigned_to.is_(None))
+    search = search.strip()[:100]
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(or_(Customer.customer_number.ilike(pattern), Customer.full_name.ilike(pattern)))
     now = clock.utcnow()
     far_future = datetime.max.replace(tzinfo=now.tzinfo)
 
@@ -91,11 +123,17 @@ def handed_over_queue(session: Session, me: int) -> list[QueueRow]:
         case = row[0]
         return (priority(case) != "crisis", as_utc(case.handed_over_at) or far_future, case.id)
 
-    return [QueueRow(id=case.id, channel=case.channel or "-", priority=priority(case),
-                     priority_label=PRIORITIES[priority(case)], reason=reason_label(case.handoff_reason),
-                     waiting=waiting(case.handed_over_at, now), assignee=name,
-                     assigned_to_me=case.assigned_to == me)
-            for case, name in sorted(rows, key=order)]
+    rows = []
+    for case, name, number, full_name in sorted(session.execute(query).all(), key=order):
+        level = priority(case)
+        minutes = minutes_since(case.handed_over_at, now)
+        rows.append(QueueRow(
+            id=case.id, channel=label("channels", case.channel), priority=level, priority_label=PRIORITIES[level],
+            reason=reason_label(case.handoff_reason), waiting=waiting(case.handed_over_at, now),
+            late=minutes is not None and minutes > service_level_minutes(level),
+            customer=f"{full_name} ({number})" if number else "Niet geverifieerd", assignee=name,
+            assigned_to_me=case.assigned_to == me, status=status_label(case.status, case.assigned_to is not None)))
+    return rows
 
 
 def staff_name(session: Session, user_id: int | None) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot import clock
@@ -16,7 +16,8 @@ from bot.console.auth import Staff, authenticate, end_session, start_session
 from bot.console.canned import canned_replies
 from bot.console.card import card, credits
 from bot.console.delivery import WINDOW_CLOSED, label_replies, window_closed
-from bot.console.queue import STATUSES, handed_over_queue, reason_label, staff_name
+from bot.console.labels import label
+from bot.console.queue import VIEWS, handed_over_queue, reason_label, staff_name, status_label
 from bot.console.security import (
     LOGIN_CSRF_COOKIE,
     audit,
@@ -106,12 +107,27 @@ async def home(request: Request, staff: Staff) -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
+def _queue(request: Request, staff: Staff) -> tuple[str, str, list]:
+    view = request.query_params.get("view") or "all"
+    view = view if view in VIEWS else "all"
+    search = (request.query_params.get("q") or "").strip()[:100]
+    with session_scope() as session:
+        return view, search, handed_over_queue(session, staff.id, view, search)
+
+
 @guarded("page")
 async def queue_page(request: Request, staff: Staff) -> Response:
-    with session_scope() as session:
-        rows = handed_over_queue(session, staff.id)
+    view, search, rows = _queue(request, staff)
     audit(staff.id, "view_queue", cases=len(rows))
-    return render(request, "queue.html", staff=staff, rows=rows)
+    return render(request, "queue.html", staff=staff, rows=rows, view=view, views=VIEWS, search=search)
+
+
+@guarded("api", touch=False)  # a page refreshing itself is not a staff member at work
+async def queue_rows(request: Request, staff: Staff) -> Response:
+    """The queue's rows for the open page to refresh itself (issue 26: a live queue), same filters."""
+    view, search, rows = _queue(request, staff)
+    html = templates.get_template("_queue_rows.html").render(rows=rows, search=search)
+    return JSONResponse({"count": len(rows), "html": html})
 
 
 def case_id_of(request: Request) -> int | None:
@@ -132,8 +148,9 @@ async def case_page(request: Request, staff: Staff) -> Response:
         notes = session.execute(
             select(CaseNote, StaffUser.display_name).join(StaffUser, StaffUser.id == CaseNote.user_id)
             .where(CaseNote.case_id == case.id).order_by(CaseNote.at)).all()
-        view = {"id": case.id, "status": case.status, "status_label": STATUSES.get(case.status, case.status),
-                "channel": case.channel or "-", "reason": reason_label(case.handoff_reason),
+        view = {"id": case.id, "status": case.status,
+                "status_label": status_label(case.status, case.assigned_to is not None),
+                "channel": label("channels", case.channel), "reason": reason_label(case.handoff_reason),
                 "assignee": staff_name(session, case.assigned_to), "assigned_to_me": case.assigned_to == staff.id,
                 "offer": case.offer}
         summary = card(case)

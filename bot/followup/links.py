@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from bot.followup.plan_links import plan_link
+from bot.followup.plan_links import arrangement_link
 from bot.store.models import Arrangement, Instalment
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class PaymentLinks:
                 return made.checkout_url, made.payment_qr_url
         except ValueError as error:
             log.info("instalment %s: no payment link (%s); the plan page instead", instalment.id, error)
-        return plan_link(arrangement.id), None
+        return arrangement_link(arrangement, session=session), None
 
     def arrears_link(self, session: Session, *, customer_id: int, loan_id: int, episode_id: int, cents: int,
                      sender_id: str, channel: str) -> tuple[str | None, str | None]:

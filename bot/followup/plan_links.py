@@ -23,15 +23,17 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func, select
 
 from bot import clock
 from bot.config import settings
+from bot.store.followup_models import Instalment
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class PlanPolicy:
     moves_per_arrangement: int
     circumstances_repeat_minutes: int
     solution_names: dict[str, str]
+    link_margin_days: int = 30  # after the last instalment date (issue 26)
 
     def solution_name(self, solution: str | None) -> str:
         return self.solution_names.get(solution or "", "Je regeling")
@@ -65,6 +68,7 @@ def load_policy(path: Path = POLICY_FILE) -> PlanPolicy:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     move, circumstances = data.get("move") or {}, data.get("circumstances") or {}
     return PlanPolicy(version=str(data["version"]), link_valid_days=_positive(data, "link_valid_days"),
+                      link_margin_days=_positive(data, "link_margin_after_last_instalment_days"),
                       move_max_days=_positive(move, "max_days"),
                       moves_per_arrangement=_positive(move, "moves_per_arrangement"),
                       circumstances_repeat_minutes=_positive(circumstances, "repeat_after_minutes"),
@@ -142,17 +146,40 @@ def _now(now: datetime | None) -> datetime:
 
 
 def plan_token(arrangement_id: int, now: datetime | None = None, *, secret: str | bytes | None = None,
-               valid_days: int | None = None) -> str:
+               valid_days: int | None = None, last_due: date | None = None) -> str:
+    """A signed token valid for `valid_days` (link_valid_days), and at least until the margin
+    after `last_due`, the arrangement's last instalment date (issue 26)."""
     if isinstance(arrangement_id, bool) or not isinstance(arrangement_id, int) or arrangement_id < 1:
         raise ValueError("an arrangement id is a whole number of 1 or more")
-    days = valid_days if valid_days is not None else policy().link_valid_days
-    expires = int((_now(now) + timedelta(days=days)).timestamp())
+    rules = policy()
+    days = valid_days if valid_days is not None else rules.link_valid_days
+    until = _now(now) + timedelta(days=days)
+    if last_due is not None:
+        end = datetime.combine(last_due + timedelta(days=rules.link_margin_days), time(23, 59), clock.AMSTERDAM)
+        until = max(until, end.astimezone(timezone.utc))
+    expires = int(until.timestamp())
     return f"{arrangement_id}.{expires}.{_signature(_key(secret), arrangement_id, expires)}"
 
 
-def plan_link(arrangement_id: int, now: datetime | None = None) -> str:
-    """The address of this arrangement's plan page, valid for plan_page.yml's link_valid_days."""
-    return f"{settings().public_url}/plan/{plan_token(arrangement_id, now)}"
+def plan_link(arrangement_id: int, now: datetime | None = None, *, last_due: date | None = None) -> str:
+    """The address of this arrangement's plan page: valid for link_valid_days, and when the last
+    instalment date is given, at least until the margin after it."""
+    return f"{settings().public_url}/plan/{plan_token(arrangement_id, now, last_due=last_due)}"
+
+
+def arrangement_link(arrangement: Any, now: datetime | None = None, session: Any = None) -> str:
+    """The plan link for an arrangement, valid for its whole life: an ORM `Arrangement` with its
+    instalments, or a plain row (the follow-up engine's) whose last date `session` looks up."""
+    instalments = getattr(arrangement, "instalments", None)
+    if instalments is not None:
+        dates = [i.due_on for i in instalments]
+        last = max(dates) if dates else None
+    elif session is not None:
+        last = session.execute(select(func.max(Instalment.due_on))
+                               .where(Instalment.arrangement_id == arrangement.id)).scalar()
+    else:
+        last = None
+    return plan_link(arrangement.id, now, last_due=last)
 
 
 def check_token(token: str | None, now: datetime | None = None, *,

@@ -28,7 +28,7 @@ from bot.followup import calendar, episodes, ledger, optout
 from bot.followup.contacts import contact_person_for
 from bot.followup.engine import Engine, TickReport
 from bot.followup.links import PaymentLinks
-from bot.followup.plan_links import plan_link
+from bot.followup.plan_links import arrangement_link
 from bot.followup.policy import Policy
 from bot.followup.policy import default as default_policy
 from bot.followup.sending import RecordingSender
@@ -381,7 +381,7 @@ class NoLinks(PaymentLinks):
     """For what-if runs only: the plan page as the link, no payment rows."""
 
     def link(self, session: Session, *, arrangement: Arrangement, **_: Any) -> tuple[str | None, str | None]:
-        return plan_link(arrangement.id), None
+        return arrangement_link(arrangement, session=session), None
 
 
 def simulate(database_url: str, *, customers: int, months: int = 12, seed: int = 1, start: date | None = None,

@@ -9,7 +9,8 @@ from .policy import (
     immediate,
     not_understood_limit,
     policy_version,
+    service_level_minutes,
 )
 
 __all__ = ["HandoverDecision", "after_hand_back_messages", "Situation", "at_proposal", "distinct_life_events", "immediate", "next_opening",
-           "not_understood_limit", "policy_version", "within_office_hours"]
+           "not_understood_limit", "policy_version", "service_level_minutes", "within_office_hours"]

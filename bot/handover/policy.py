@@ -31,6 +31,12 @@ def not_understood_limit() -> int:
     return int(_policy()["not_understood_limit"])
 
 
+def service_level_minutes(priority: str) -> int:
+    """How long a handed-over customer of this priority may wait for a person."""
+    levels = _policy()["service_level_minutes"]
+    return int(levels.get(priority, levels["normal"]))
+
+
 def after_hand_back_messages() -> int:
     return int(_policy()["after_hand_back_warm_close_messages"])
 

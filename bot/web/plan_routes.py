@@ -237,7 +237,9 @@ async def plan_page(request: Request, access: PlanAccess) -> Response:
     response = _page(request, "plan.html", {
         "plan": view, "base": _base(token), "form_token": tokens.token(_form_binding(access), nonce),
         "done": DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
-        "link_valid_until": format_date_nl(access.expires_at.astimezone(clock.AMSTERDAM).date())})
+        "link_valid_until": format_date_nl(access.expires_at.astimezone(clock.AMSTERDAM).date()),
+        # The chat where a question goes: the widget opens itself at #chat (issue 26).
+        "chat_url": f"{settings().public_url}/#chat"})
     response.set_cookie(CSRF_COOKIE, nonce, max_age=CSRF_MAX_AGE, path=_base(token), httponly=True,
                         samesite="strict", secure=settings().public_url.startswith("https://"))
     return response

@@ -35,7 +35,8 @@ def test_an_agent_sees_upcoming_and_sent_follow_ups_with_why(agent):
     assert page.status_code == 200
     upcoming = page.text.split('id="upcoming"')[1].split("</table>")[0]
     done = page.text.split('id="done"')[1].split("</table>")[0]
-    assert "100002" in upcoming and "reminder_3_days_before (2026.1)" in upcoming and "days_to_due" in upcoming
+    assert "100002" in upcoming and "reminder_3_days_before (2026.1)" in upcoming and "dagen tot vervaldag: 3" in upcoming
+    assert "days_to_due" not in upcoming and "{" not in upcoming  # Dutch, no raw JSON (issue 26)
     assert "verstuurd" in done and "100002" in done
     with session_scope() as session:
         assert session.execute(select(AuditEntry.action).where(AuditEntry.action == "view_followups")).first()

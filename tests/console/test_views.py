@@ -36,7 +36,7 @@ def test_the_case_view_shows_the_summary_and_the_transcript(agent, case_id, fake
     response = agent.get(f"/cases/{case_id}")
     assert response.status_code == 200
     html = response.text
-    for expected in ("Mohamed El Amrani", "100002", "doorlopend krediet", "€ 750", "job_loss", "Blijvend",
+    for expected in ("Mohamed El Amrani", "100002", "doorlopend krediet", "€ 750", "baan kwijt (Blijvend)", "deurwaarder",
                      "ik ben mijn baan kwijt", "de deurwaarder stond aan de deur", "€ 1.450", "Gezin met kinderen",
                      "Inkomen veranderd sinds de lening", "Niet gevraagd", "Meerdere problemen"):
         assert expected in html, expected

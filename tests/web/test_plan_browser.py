@@ -170,6 +170,9 @@ def test_a_customer_sees_the_plan_pays_an_instalment_and_moves_one(database, web
             expect(page.get_by_role("heading", level=1)).to_have_text("Termijn 1 betalen")
             qr = page.get_by_role("img", name="QR-code met de betaallink. Scan hem met de camera van je telefoon.")
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
+            captions = page.locator("figure.qr-figure figcaption")  # two QR codes, each says which it is
+            expect(captions).to_have_text(["QR-code 1 van 2: betalen met iDEAL. Scan met de camera van je telefoon.",
+                                           "QR-code 2 van 2: zelf overmaken. Scan in je bank-app."])
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "plan_pay.png"), full_page=True)
             page.get_by_role("link", name="Betaal € 250 met iDEAL").click()
@@ -186,7 +189,9 @@ def test_a_customer_sees_the_plan_pays_an_instalment_and_moves_one(database, web
             expect(page.get_by_role("button", name="Termijn 2 betalen")).to_be_visible()
 
             # Move instalment 2 by 7 days, after the check.
-            page.get_by_label("Welke termijn?").select_option(str(second.id))
+            choice = page.get_by_role("radio", name=f"Termijn 2: {format_date_nl(due[1])} (€ 250)")
+            choice.check()  # the instalment itself: term 1 is paid, so it is not the list's first any more
+            assert choice.get_attribute("value") == str(second.id)
             page.get_by_label("Hoeveel dagen later?").select_option("7")
             page.get_by_role("button", name="Verder").click()
             new_date = format_date_nl(due[1] + timedelta(days=7))

@@ -108,7 +108,27 @@ def test_without_a_secret_every_process_on_the_machine_shares_one_kept_key(monke
 
 def test_a_broken_policy_is_refused(tmp_path):
     bad = tmp_path / "plan_page.yml"
-    bad.write_text('version: "x"\nlink_valid_days: 30\nmove: {max_days: 0, moves_per_arrangement: 1}\n'
-                   'circumstances: {repeat_after_minutes: 10}\n')
+    bad.write_text('version: "x"\nlink_valid_days: 30\nlink_margin_after_last_instalment_days: 30\n'
+                   'move: {max_days: 0, moves_per_arrangement: 1}\ncircumstances: {repeat_after_minutes: 10}\n')
     with pytest.raises(ValueError, match="max_days"):
         load_policy(bad)
+
+
+def test_a_link_works_for_the_whole_arrangement_not_only_30_days(database):
+    """Issue 26: a link made on 22 November for instalments until March works until 30 days after
+    the last one, not only until 22 December (before the first instalment's date)."""
+    from datetime import date
+
+    from bot.followup.plan_links import arrangement_link
+    from bot.store.db import session_scope
+    from bot.store.models import Arrangement
+    from tests.web.test_plan_rules import make_arrangement
+
+    dates = (date(2026, 12, 27), date(2027, 1, 27), date(2027, 3, 1))
+    arrangement_id = make_arrangement(database, due=dates, starts_on=date(2026, 11, 22))
+    with session_scope() as session:
+        token = arrangement_link(session.get(Arrangement, arrangement_id), NOW).rsplit("/", 1)[1]
+    access = check_token(token, datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
+    assert access.expires_at.date() == date(2027, 3, 31)  # last date + link_margin_after_last_instalment_days
+    with pytest.raises(ExpiredLink):
+        check_token(token, datetime(2027, 4, 1, 12, 0, tzinfo=timezone.utc))

@@ -102,8 +102,10 @@ def test_the_page_shows_the_schedule_the_totals_and_the_contact_person(site):
     assert "Je vaste contactpersoon is Anouk" in text
     assert "Deze link werkt tot 22 december 2026" in text
     # Every form field has its label; the buttons say what they do.
-    for field in ("move-instalment", "move-days"):
-        assert f'<label for="{field}">' in html and f'id="{field}"' in html
+    assert '<label for="move-days">' in html and 'id="move-days"' in html
+    # The instalment to move is chosen by itself (number, date, amount), not by a place in a list.
+    assert "<legend>Welke termijn?</legend>" in html and "Termijn 2: 1 januari 2027 (€ 250)" in text
+    assert '<a href="http://testserver/#chat">in de chat</a>' in html or '/#chat">in de chat</a>' in html
     assert ">Termijn 1 betalen</button>" in html and ">Er is iets veranderd</button>" in html
     assert "Sanne" not in html and "Mohamed" not in html and "RK-100002" not in html  # no name, no loan number
     cookie = response.headers["set-cookie"]

@@ -25,8 +25,10 @@ function appendLine(list, line) {
     delivery.textContent = line.delivery_label;
     item.append(delivery);
   }
+  // Follow the conversation only when the reader is at the end already (not while reading back).
+  const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.appendChild(item);
-  item.scrollIntoView({block: "nearest"});
+  if (atEnd) list.scrollTop = list.scrollHeight;
 }
 
 function followTranscript() {
@@ -86,8 +88,51 @@ function replyWithoutReload() {
   });
 }
 
+// The queue refreshes itself (issue 26): new handovers appear without a reload, and the tab's
+// title carries the count, so a staff member working in another tab sees it.
+const QUEUE_REFRESH_MS = 5000;
+
+function liveQueue() {
+  const table = document.getElementById("queue");
+  if (!table) return;
+  const body = table.querySelector("tbody");
+  const count = document.getElementById("queue-count");
+  async function refresh() {
+    try {
+      const response = await fetch(table.dataset.rowsUrl, {credentials: "same-origin",
+                                                           headers: {"Accept": "application/json"}});
+      if (response.status === 401) { window.location.href = "/login"; return; }
+      if (response.ok) {
+        const data = await response.json();
+        body.innerHTML = data.html; // rendered and escaped by the server's template
+        document.title = "(" + data.count + ") Wachtrij - Betaalhulp console";
+        if (count) count.textContent = data.count + (data.count === 1 ? " zaak" : " zaken");
+      }
+    } catch (error) { /* offline for a moment: the next refresh tries again */ }
+    window.setTimeout(refresh, QUEUE_REFRESH_MS);
+  }
+  window.setTimeout(refresh, QUEUE_REFRESH_MS);
+}
+
+// The case opens at the newest message; Ctrl+Enter (or Cmd+Enter) sends the reply.
+function caseView() {
+  const list = document.getElementById("transcript");
+  if (list) list.scrollTop = list.scrollHeight;
+  const text = document.getElementById("reply-text");
+  const form = document.getElementById("reply-form");
+  if (!text || !form) return;
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   followTranscript();
   cannedReplies();
   replyWithoutReload();
+  liveQueue();
+  caseView();
 });

@@ -350,7 +350,8 @@
 
   function init() {
     build();
-    if (state.open) {
+    // A link to the page with #chat (the plan page's "in de chat") opens the chat at once.
+    if (state.open || window.location.hash === "#chat") {
       open();
     } else if (state.token) {
       // A conversation is going on in this tab: keep listening for pushes, show a badge.
