@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.clock import as_utc
+from bot.language.choice import DEFAULT as DEFAULT_LANGUAGE
+from bot.language.choice import profiles
 from bot.store.models import Case, StaffUser
 
 REASONS = {
@@ -75,6 +77,14 @@ class QueueRow:
     waiting: str
     assignee: str | None
     assigned_to_me: bool
+    language: str = "Nederlands"
+
+
+def language_label(case: Case) -> str:
+    """The customer's language by its own name (issue 27): the handover stores it on the summary."""
+    code = (case.summary or {}).get("language") or DEFAULT_LANGUAGE
+    profile = profiles().get(code)
+    return profile.name if profile else code
 
 
 def handed_over_queue(session: Session, me: int) -> list[QueueRow]:
@@ -93,7 +103,7 @@ def handed_over_queue(session: Session, me: int) -> list[QueueRow]:
     return [QueueRow(id=case.id, channel=case.channel or "-", priority=priority(case),
                      priority_label=PRIORITIES[priority(case)], reason=reason_label(case.handoff_reason),
                      waiting=waiting(case.handed_over_at, now), assignee=name,
-                     assigned_to_me=case.assigned_to == me)
+                     assigned_to_me=case.assigned_to == me, language=language_label(case))
             for case, name in sorted(rows, key=order)]
 
 

@@ -24,7 +24,7 @@ from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
 from bot.store.idlists import id_list, in_list
-from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, FollowUp, Instalment
+from bot.store.models import Arrangement, ChannelOutbound, ChannelSender, Customer, FollowUp, Instalment
 
 F = FollowUp.__table__.c
 WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
@@ -44,6 +44,9 @@ _SENT = select(F.customer_id, F.sent_at).where(in_list(F.customer_id, id_list())
 # left out in SQL rather than read and dropped (they are most of what is `sending`).
 _SENDING = select(F.customer_id, F.claim_expires_at).where(
     in_list(F.customer_id, id_list()), F.status == "sending", ~in_list(F.id, id_list("batch")))
+# The language each customer chose or wrote in (issue 27): a reminder is said in it.
+CUSTOMER = Customer.__table__.c
+_LANGUAGES = select(CUSTOMER.id, CUSTOMER.language).where(in_list(CUSTOMER.id, id_list()), CUSTOMER.language.isnot(None))
 _STAFF_REPLIES = select(OUTBOUND.sender_id, OUTBOUND.created_at).where(
     and_(in_list(OUTBOUND.sender_id, id_list()), OUTBOUND.source == "staff_reply",
          OUTBOUND.created_at > bindparam("since")))
@@ -67,6 +70,7 @@ class Context:
     # rows, and the customers who talked to us since we saw their arrears.
     episodes: dict[int, Any] = field(default_factory=dict)
     in_conversation: set[int] = field(default_factory=set)
+    languages: dict[int, str] = field(default_factory=dict)
 
     def templated_name(self, response: str) -> str | None:
         return self.template_names.get(response)
@@ -98,7 +102,8 @@ class Context:
                    in_arrangement=customers_in_arrangement(session, outreach), book=book,
                    window_open=window_open, templated=set(template_names), template_names=template_names,
                    contacts=contacts, tried={}, episodes=episodes,
-                   in_conversation=first_contact.in_conversation(session, episodes))
+                   in_conversation=first_contact.in_conversation(session, episodes),
+                   languages=dict(each_in(session, _LANGUAGES, customer_ids)))
 
     def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
         """The channels this message already has a row on (looked up only when the planned
