@@ -21,28 +21,14 @@
   var STORE = "betaalhulp-widget";
   var POLL_RETRY_MAX = 15000;
 
-  var T = {
-    launcher: "Chat met Betaalhulp",
-    close: "Chat sluiten",
-    intro: "Achter met betalen? Samen zoeken we een oplossing. Typ gerust je vraag.",
-    inputLabel: "Je bericht",
-    placeholder: "Typ je bericht…",
-    send: "Verstuur",
-    typing: "Betaalhulp typt…",
-    you: "Jij",
-    bot: "Betaalhulp",
-    offline: "Geen verbinding. We proberen het opnieuw…",
-    reconnected: "Verbinding hersteld.",
-    sendFailed: "Je bericht is niet verstuurd. Controleer je internet en probeer het nog eens.",
-    expired: "Je chat was verlopen. We zijn opnieuw begonnen.",
-    tooMany: "Je stuurt veel berichten tegelijk. Wacht even en probeer het opnieuw.",
-    error: "Er ging iets mis. Probeer het later nog eens of bel ons.",
-    image: "Afbeelding van Betaalhulp (QR-code). Scan hem met je telefoon.",
-    openImage: "Open de afbeelding",
-    unread: "nieuw bericht"
-  };
-
+  // Interface texts per language, from languages/<code>/widget.yml: the server puts them here when
+  // it serves this file (bot/web/widget_routes.py). Dutch is the default; data-language picks another.
+  var TEXTS = {"nl": {}};  /* TEXTS */
   var state = load();
+  var LANGUAGE = state.language || (script && script.getAttribute("data-language")) || "nl";
+  if (!TEXTS[LANGUAGE]) { LANGUAGE = "nl"; }
+  var T = TEXTS[LANGUAGE];
+
   var seen = {};
   var els = {};
   var polling = false;
@@ -77,7 +63,7 @@
 
   function newSession() {
     return post("/session", {}).then(function (data) {
-      state = { token: data.token, since: 0, open: state.open };
+      state = { token: data.token, since: 0, open: state.open, language: state.language };
       seen = {};
       save();
     });
@@ -245,7 +231,7 @@
       item.appendChild(figure);
     }
     if (message.buttons && message.buttons.length) {
-      var group = el("div", { "class": "bh-buttons", role: "group", "aria-label": "Kies een antwoord" });
+      var group = el("div", { "class": "bh-buttons", role: "group", "aria-label": T.choices });
       message.buttons.forEach(function (button) {
         var b = el("button", { type: "button", "class": "bh-choice" }, button.title);
         b.addEventListener("click", function () {
@@ -357,26 +343,39 @@
     els.panel.hidden = true;
     var header = el("header", { "class": "bh-header" });
     header.appendChild(el("h2", { id: "bh-title", "class": "bh-title" }, TITLE));
+    // One button per other language: pressing it asks the bot for that language too (issue 27).
+    els.languages = [];
+    Object.keys(TEXTS).forEach(function (code) {
+      var button = el("button", { type: "button", "class": "bh-language", lang: code, "data-language": code },
+                      TEXTS[code].languageName);
+      button.hidden = code === LANGUAGE;
+      button.addEventListener("click", function () { switchLanguage(code); });
+      els.languages.push(button);
+      header.appendChild(button);
+    });
     els.close = el("button", { type: "button", "class": "bh-close", "aria-label": T.close }, "×");
     header.appendChild(els.close);
     els.panel.appendChild(header);
 
     els.log = el("div", { "class": "bh-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-                          "aria-label": "Gesprek met " + TITLE, tabindex: "0" });
-    els.panel.appendChild(el("p", { "class": "bh-intro" }, T.intro));
+                          "aria-label": T.conversation + " " + TITLE, tabindex: "0" });
+    els.intro = el("p", { "class": "bh-intro" }, T.intro);
+    els.panel.appendChild(els.intro);
     els.panel.appendChild(els.log);
     els.typing = el("div", { "class": "bh-typing", role: "status" });
     els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
     els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
     els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" }));
-    els.typing.appendChild(el("span", { "class": "bh-visually-hidden" }, T.typing));
+    els.typingText = el("span", { "class": "bh-visually-hidden" }, T.typing);
+    els.typing.appendChild(els.typingText);
     els.typing.hidden = true;
     els.panel.appendChild(els.typing);
     els.status = el("p", { "class": "bh-status", role: "status", "aria-live": "polite" });
     els.panel.appendChild(els.status);
 
     var form = el("form", { "class": "bh-form" });
-    form.appendChild(el("label", { "for": "bh-input", "class": "bh-visually-hidden" }, T.inputLabel));
+    els.inputLabel = el("label", { "for": "bh-input", "class": "bh-visually-hidden" }, T.inputLabel);
+    form.appendChild(els.inputLabel);
     els.input = el("textarea", { id: "bh-input", "class": "bh-input", rows: "1", maxlength: "2000",
                                  placeholder: T.placeholder, autocomplete: "off" });
     form.appendChild(els.input);
@@ -410,6 +409,29 @@
     });
     // Back online: try at once instead of waiting for the back-off.
     window.addEventListener("online", function () { if (started) { restartPoll(); } });
+  }
+
+  function relabel() {
+    els.launcher.setAttribute("aria-label", T.launcher);
+    els.launcher.querySelector(".bh-launcher-text").textContent = T.launcher;
+    els.close.setAttribute("aria-label", T.close);
+    els.log.setAttribute("aria-label", T.conversation + " " + TITLE);
+    els.intro.textContent = T.intro;
+    els.typingText.textContent = T.typing;
+    els.inputLabel.textContent = T.inputLabel;
+    els.input.setAttribute("placeholder", T.placeholder);
+    els.send.textContent = T.send;
+    els.languages.forEach(function (button) { button.hidden = button.getAttribute("data-language") === LANGUAGE; });
+  }
+
+  function switchLanguage(code) {
+    if (!TEXTS[code] || code === LANGUAGE) { return; }
+    LANGUAGE = code;
+    T = TEXTS[code];
+    state.language = code;
+    save();
+    relabel();
+    send(T.switchMessage);
   }
 
   function init() {
