@@ -20,6 +20,7 @@ from bot.handover import (
     within_office_hours,
 )
 from bot.handover.summary import build_summary
+from bot.language.choice import DEFAULT as DEFAULT_LANGUAGE
 from bot.store.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def hand_over(tracker: Tracker, decision: HandoverDecision) -> Events:
                             status="handed_over", handoff_reason=decision.reason, handed_over_at=now)
         summary = build_summary(session, case, decision.reason, decision.priority, clock.today())
         cases.log(session, case, "handed_over", reason=decision.reason, priority=decision.priority)
-        case.summary = {**summary, "handover_policy_version": policy_version()}
+        # The language the customer speaks, so the person answers in it (issue 27).
+        case.summary = {**summary, "language": tracker.get_slot("language") or DEFAULT_LANGUAGE,
+                        "handover_policy_version": policy_version()}
     # The reason and priority only: what the customer said stays out of the logs.
     logger.info("handover case=%s reason=%s priority=%s", case.id, decision.reason, decision.priority)
     events: Events = [SlotSet("handoff_reason", decision.reason)]

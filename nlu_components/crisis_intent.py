@@ -32,7 +32,12 @@ class CrisisIntent(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             if text and any(signal.name == "crisis" for signal in detect_signals(text)):
-                message.set(INTENT, dict(CRISIS_INTENT), add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "crisis"]
-                message.set(INTENT_RANKING_KEY, [dict(CRISIS_INTENT), *ranking], add_to_output=True)
+                force_intent(message, CRISIS_INTENT)
         return messages
+
+
+def force_intent(message: Message, intent: dict[str, Any]) -> None:
+    """`intent` becomes the message's intent, first in its ranking, whatever the classifier said."""
+    message.set(INTENT, dict(intent), add_to_output=True)
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent["name"]]
+    message.set(INTENT_RANKING_KEY, [dict(intent), *ranking], add_to_output=True)

@@ -14,10 +14,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language.choice import requested_language
+from nlu_components.crisis_intent import force_intent
 
 SWITCH_INTENT = {"name": "switch_language", "confidence": 1.0}
 
@@ -33,7 +34,5 @@ class LanguageSwitchIntent(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             if text and requested_language(text):
-                message.set(INTENT, dict(SWITCH_INTENT), add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "switch_language"]
-                message.set(INTENT_RANKING_KEY, [dict(SWITCH_INTENT), *ranking], add_to_output=True)
+                force_intent(message, SWITCH_INTENT)
         return messages

@@ -17,6 +17,7 @@ from bot.language import find_hits, first_hit, load_yaml, tokenize
 from . import model
 
 CAUSES_PATH = Path(__file__).with_name("causes.yml")
+LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "languages"
 
 # Fixed contract with the dialogue (slot values) and the handover summary (R20).
 CAUSES = (
@@ -54,14 +55,27 @@ def _rules() -> _Rules:
     expected = set(CAUSES) - {FALLBACK}
     if set(causes) != expected or set(priority) != expected or len(priority) != len(expected):
         raise ValueError("causes.yml must define and rank every cause except 'other'")
+    terms = {c: tuple(str(t) for t in causes[c].get("terms") or ()) for c in priority}
+    excludes = {c: tuple(str(t) for t in causes[c].get("exclude") or ()) for c in priority}
+    no_typo = frozenset(str(w) for w in data.get("typo_exclusions") or ())
+    versions = [str(data["version"])]
+    # Other languages add their words for the same causes (languages/<code>/causes.yml, issue 27);
+    # priority and what counts as structural stay here, the same for every language.
+    for path in sorted(LANGUAGES_DIR.glob("*/causes.yml")):
+        extra = load_yaml(str(path))
+        for cause, words in (extra.get("causes") or {}).items():
+            if cause not in terms:
+                raise ValueError(f"{path}: unknown cause {cause!r}")
+            terms[cause] += tuple(str(t) for t in words.get("terms") or ())
+            excludes[cause] += tuple(str(t) for t in words.get("exclude") or ())
+        no_typo |= frozenset(str(w) for w in extra.get("typo_exclusions") or ())
+        versions.append(f"{path.parent.name}-{extra['version']}")
     return _Rules(
-        priority=priority,
-        terms={c: tuple(str(t) for t in causes[c].get("terms") or ()) for c in priority},
-        excludes={c: tuple(str(t) for t in causes[c].get("exclude") or ()) for c in priority},
+        priority=priority, terms=terms, excludes=excludes,
         structural={c: bool(causes[c]["structural_default"]) for c in priority},
         follow_up={c: bool(causes[c].get("follow_up", False)) for c in priority},
-        no_typo=frozenset(str(w) for w in data.get("typo_exclusions") or ()),
-        version=str(data["version"]),
+        no_typo=no_typo,
+        version="+".join(versions),
         classifier=dict(data["classifier"]),
     )
 

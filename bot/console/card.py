@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import stance
 from bot.console.labels import label as dutch
-from bot.console.queue import SOLUTIONS, priority, reason_label
+from bot.console.queue import SOLUTIONS, language_label, priority, reason_label
 from bot.formatting import euros
 from bot.money import euros_to_cents, format_euro
 from bot.store.models import Case, Loan, Payment
@@ -109,6 +109,7 @@ def card(case: Case) -> dict[str, Any]:
         "present": bool(case.summary),
         "priority": priority(case),
         "reason": reason_label(summary.get("reason") or case.handoff_reason),
+        "language": language_label(case),
         "customer": summary.get("customer") or None,
         "loans": [{**loan, "arrears": money(loan.get("arrears")), "monthly_term": money(loan.get("monthly_term"))}
                   for loan in summary.get("loans") or [] if isinstance(loan, dict)],

@@ -15,6 +15,8 @@ from bot import clock
 from bot.clock import as_utc
 from bot.console.labels import label
 from bot.handover import service_level_minutes
+from bot.language.choice import DEFAULT as DEFAULT_LANGUAGE
+from bot.language.choice import profiles
 from bot.store.models import Case, Customer, StaffUser
 
 REASONS = {
@@ -99,6 +101,14 @@ class QueueRow:
     assignee: str | None
     assigned_to_me: bool
     status: str
+    language: str = "Nederlands"
+
+
+def language_label(case: Case) -> str:
+    """The customer's language by its own name (issue 27): the handover stores it on the summary."""
+    code = (case.summary or {}).get("language") or DEFAULT_LANGUAGE
+    profile = profiles().get(code)
+    return profile.name if profile else code
 
 
 def handed_over_queue(session: Session, me: int, view: str = "all", search: str = "") -> list[QueueRow]:
@@ -132,7 +142,8 @@ def handed_over_queue(session: Session, me: int, view: str = "all", search: str 
             reason=reason_label(case.handoff_reason), waiting=waiting(case.handed_over_at, now),
             late=minutes is not None and minutes > service_level_minutes(level),
             customer=f"{full_name} ({number})" if number else "Niet geverifieerd", assignee=name,
-            assigned_to_me=case.assigned_to == me, status=status_label(case.status, case.assigned_to is not None)))
+            assigned_to_me=case.assigned_to == me, status=status_label(case.status, case.assigned_to is not None),
+            language=language_label(case)))
     return rows
 
 

@@ -24,7 +24,7 @@ from bot.followup.outreach import customers_in_arrangement, customers_in_arrears
 from bot.followup.plan import each_in
 from bot.followup.policy import Policy
 from bot.store.idlists import id_list, in_list
-from bot.store.models import Arrangement, Case, ChannelOutbound, ChannelSender, FollowUp, Instalment
+from bot.store.models import Arrangement, Case, ChannelOutbound, ChannelSender, Customer, FollowUp, Instalment
 
 F = FollowUp.__table__.c
 WHATSAPP_WINDOW = timedelta(hours=24)  # as bot/channels/state.py: free-form only this long after the customer
@@ -50,6 +50,9 @@ _STANCES = select(CASE.customer_id, CASE.stance).where(
     in_list(CASE.customer_id, id_list()), CASE.stance.is_not(None)).order_by(CASE.id)
 # The reminders a customer who does not manage gets a person for instead (R10).
 REMINDER_KINDS = ("reminder_before", "reminder_today", "missed", "reassessment")
+# The language each customer chose or wrote in (issue 27): a reminder is said in it.
+CUSTOMER = Customer.__table__.c
+_LANGUAGES = select(CUSTOMER.id, CUSTOMER.language).where(in_list(CUSTOMER.id, id_list()), CUSTOMER.language.isnot(None))
 _STAFF_REPLIES = select(OUTBOUND.sender_id, OUTBOUND.created_at).where(
     and_(in_list(OUTBOUND.sender_id, id_list()), OUTBOUND.source == "staff_reply",
          OUTBOUND.created_at > bindparam("since")))
@@ -78,6 +81,7 @@ class Context:
     # Payment notices (bot/followup/notices.py): their payments, and those a later payment paid.
     payments: dict[int, Any] = field(default_factory=dict)
     superseded: set[int] = field(default_factory=set)
+    languages: dict[int, str] = field(default_factory=dict)
 
     def templated_name(self, response: str) -> str | None:
         return self.template_names.get(response)
@@ -113,7 +117,8 @@ class Context:
                    in_conversation=first_contact.in_conversation(session, episodes), payments=payments,
                    superseded=superseded,
                    not_managing=customers_not_managing(
-                       session, sorted({r["customer_id"] for r in rows if r["kind"] in REMINDER_KINDS})))
+                       session, sorted({r["customer_id"] for r in rows if r["kind"] in REMINDER_KINDS})),
+                   languages=dict(each_in(session, _LANGUAGES, customer_ids)))
 
     def tried_for(self, session: Session, customer_id: int, kind: str, logical: str) -> set[str]:
         """The channels this message already has a row on (looked up only when the planned

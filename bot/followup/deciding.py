@@ -150,6 +150,9 @@ def decide(session: Session, ids: list[int], now: datetime, *, policy: Policy, e
             row = moved
             facts = moved["facts"]
         slots = message_slots(session, row, instalment, arrangement, context, address, links)
+        if row["customer_id"] in context.languages:
+            # Said in the customer's language (issue 27): the NLG picks the catalogue by this slot.
+            slots["language"] = context.languages[row["customer_id"]]
         if kind == first_contact.KIND and not slots.get("payment_link"):
             # The message is the link (R24): without one (the provider is down) it waits and tries again.
             until = calendar.next_allowed(now + timedelta(minutes=policy.retry_minutes), policy)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from .text import is_word
 
-NEGATORS = frozenset({"geen", "niet", "nooit", "niks", "niets", "zonder", "niemand", "nergens"})
+NEGATORS = frozenset({"geen", "niet", "nooit", "niks", "niets", "zonder", "niemand", "nergens",
+                      # English (issue 27): the English lexicon (languages/en/signals.yml) is read
+                      # with the same scope rules; these words do not occur in Dutch chat.
+                      "not", "never", "nothing", "nobody", "without", "don't", "dont", "doesn't",
+                      "didn't", "haven't", "hasn't", "isn't", "aren't", "wasn't", "no"})
 # Words after a negator that turn it into something else: "niet alleen X maar ook Y" adds,
 # "geen idee" / "geen probleem" say nothing about the term that follows.
 PSEUDO_NEGATION = frozenset({
     ("niet", "alleen"), ("geen", "idee"), ("geen", "probleem"), ("geen", "flauw"),
     ("niet", "eens"), ("geen", "zin"),
+    ("not", "only"), ("no", "idea"), ("no", "problem"), ("don't", "know"), ("dont", "know"),
 })
 CLAUSE_WORDS = frozenset({"maar", "want", "en"})
 # Extensions beyond the brief's clause words: a causal link or a contrasting "wel" starts a
@@ -26,6 +31,8 @@ SCOPE_BREAKERS = CLAUSE_WORDS | frozenset({
     # A question word or "dat" opens a subordinate clause: "ik weet niet wat de beslagvrije
     # voet is", "ik wil niet dat de deurwaarder komt" still concern the term.
     "wat", "waarom", "hoe", "wanneer", "waar", "wie", "welke", "dat",
+    # The same for English.
+    "but", "because", "since", "so", "also", "what", "why", "how", "when", "where", "who", "which", "that",
 })
 WINDOW = 4  # the negator may stand at most this many words before the term
 
@@ -48,13 +55,22 @@ def negates(tokens: tuple[str, ...], i: int) -> bool:
     return tokens[i] in NEGATORS and (tokens[i], following) not in PSEUDO_NEGATION
 
 
+# Dutch "want" (because) ends a clause; English "want" after "I" or "don't" does not: "I don't
+# want a payment plan" is negated (issue 27).
+_ENGLISH_BEFORE_WANT = frozenset({"i", "don't", "dont", "didn't", "doesn't", "we", "you"})
+
+
+def _english_want(tokens: tuple[str, ...], i: int) -> bool:
+    return tokens[i] == "want" and i > 0 and tokens[i - 1] in _ENGLISH_BEFORE_WANT
+
+
 def is_negated(tokens: tuple[str, ...], start: int, window: int = WINDOW) -> bool:
     """True when a negator governs the term that begins at token index `start`."""
     seen = 0
     i = start - 1
     while i >= 0 and seen < window:
         token = tokens[i]
-        if not is_word(token) or token in SCOPE_BREAKERS:
+        if not is_word(token) or (token in SCOPE_BREAKERS and not _english_want(tokens, i)):
             return False
         if negates(tokens, i):
             return True

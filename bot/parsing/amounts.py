@@ -14,17 +14,18 @@ _CENT = Decimal("0.01")
 # optional thousands multiplier ("1,5k", "2 duizend").
 _NUMBER = re.compile(
     r"(?P<num>[0-9]+(?:[.,][0-9]+)*)(?:[.,]-+)?"
-    r"(?: ?(?P<mult>k|duizend|dzd|mille|miljoen|mln)(?![a-z]))?"
+    r"(?: ?(?P<mult>k|duizend|dzd|mille|miljoen|mln|thousand|grand|million)(?![a-z]))?"
 )
-_NEGATIVE_BEFORE = re.compile(r"(?:-|\bmin|\bminus|\bnegatief) ?(?:€|eur|euro)? ?$")
+_NEGATIVE_BEFORE = re.compile(r"(?:-|\bmin|\bminus|\bnegatief|\bnegative) ?(?:€|eur|euro)? ?$")
 _CURRENCY_BEFORE = re.compile(r"(?:€|\beur|\beuro) ?$")
 _CURRENCY_AFTER = re.compile(r"^(?:[.,]-| ?€| ?eur\b| ?euro)")
 _MULTIPLIERS = {"k": 1000, "duizend": 1000, "dzd": 1000, "mille": 1000,
-                "miljoen": 1000000, "mln": 1000000}
-_ZERO_WORDS = {"nul", "niks", "niets", "geen", "noppes", "nada"}
+                "miljoen": 1000000, "mln": 1000000, "thousand": 1000, "grand": 1000, "million": 1000000}
+_ZERO_WORDS = {"nul", "niks", "niets", "geen", "noppes", "nada",
+               "zero", "nothing", "none", "nil"}
 # "geen idee" is not zero euros.
 _UNSURE_WORDS = {"idee", "weet", "weten", "onbekend", "misschien", "wisselt",
-                 "verschilt", "varieert"}
+                 "verschilt", "varieert", "idea", "know", "unknown", "maybe", "varies", "depends", "sure"}
 
 
 def _grouped(parts: list[str]) -> bool:
@@ -52,8 +53,10 @@ def _to_decimal(num: str) -> Decimal | None:
             if not _grouped(parts):
                 return None
             whole, frac = "".join(parts), ""
-        elif len(parts[1]) == 3 and sep == ".":
-            whole, frac = "".join(parts), ""      # "2.100": Dutch thousands
+        elif len(parts[1]) == 3 and len(parts[0]) <= 3:
+            # "2.100" (Dutch) and "2,100" (English) are both thousands: nobody earns or pays
+            # 2.1 euro a month, and Dutch cents have two digits (issue 27).
+            whole, frac = "".join(parts), ""
         elif len(parts[1]) in (1, 2):
             whole, frac = parts                   # "2100.50" / "2100,50"
         else:

@@ -17,6 +17,9 @@ MONTHS = {
     "augustus": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
     "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
+    # English (issue 27); the rest is spelled as in Dutch or abbreviated the same.
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10,
 }
 # Longest names first so "sept" wins over "sep" and "juni" over "jun".
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -30,8 +33,13 @@ _NUMERIC = re.compile(
 _SPACED = re.compile(r"(?<![0-9])([0-9]{1,2}) ([0-9]{1,2}) ([0-9]{4})(?![0-9])")
 _COMPACT = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2})([0-9]{4})(?![0-9])")
 _TEXTUAL = re.compile(
-    r"(?<![0-9a-z])([0-9]{1,2}|[a-z]+)(?:e|ste|de)?\.? ?[-/.]? ?(?:van )?"
+    r"(?<![0-9a-z])([0-9]{1,2}|[a-z]+)(?:e|ste|de|st|nd|rd|th)?\.? ?[-/.]? ?(?:van |of (?:the )?)?"
     r"(" + _MONTH_ALT + r")(?![a-z])\.?,? ?[-/.]? ?'?([0-9]{4}|[0-9]{2})(?![0-9])"
+)
+# "November 3, 1979", "April 12th 1988": the English order, only with the month named, so a
+# numeric "03/11/1979" is still read day first (the English question says so).
+_MONTH_FIRST = re.compile(
+    r"(?<![0-9a-z])(" + _MONTH_ALT + r")\.? (?:the )?([0-9]{1,2})(?:st|nd|rd|th)?,? '?([0-9]{4})(?![0-9])"
 )
 
 
@@ -81,6 +89,10 @@ def _found_dates(norm: str, today: date) -> set[date]:
             born = _build(int(day), int(month), year, today)
             if born:
                 results.add(born)
+    for m in _MONTH_FIRST.finditer(norm):
+        born = _build(int(m[2]), MONTHS[m[1]], m[3], today)
+        if born:
+            results.add(born)
     for m in _TEXTUAL.finditer(norm):
         day = _day_value(m[1])
         if day is None:

@@ -14,38 +14,45 @@ HOUSEHOLD_TYPES = (SINGLE, COUPLE, SINGLE_PARENT, COUPLE_WITH_CHILDREN)
 
 MAX_CHILDREN = 15
 
-_POSSESSIVE = r"(?:mijn|mn|m'n|me|met|de|onze|ons)"
+_POSSESSIVE = r"(?:mijn|mn|m'n|me|met|de|onze|ons|my|our|the)"
 _ALONE = re.compile(
     r"\b(?:alleen\w*|vrijgezel\w*|single|op mezelf|op mijzelf|in (?:mijn|mn|m'n) eentje"
     r"|eenpersoons|gescheiden|weduwe|weduwnaar|geen partner|zonder partner"
-    r"|eenouder\w*|een-ouder\w*)"
+    r"|eenouder\w*|een-ouder\w*"
+    # English (issue 27)
+    r"|alone|on my own|by myself|just me|only me|divorced|widow\w*|no partner|without a partner)"
 )
-_NOT_ALONE = re.compile(r"\bniet alleen\b|\bniet (?:meer )?single\b")
+_NOT_ALONE = re.compile(r"\bniet alleen\b|\bniet (?:meer )?single\b|\bnot (?:alone|single)\b")
 _PARTNER = re.compile(
     # "samen met mijn kinderen" is a parent and children, not a couple.
     r"\b(?:samenwon\w*|samen(?! met (?:mijn |mn |m'n |de )?(?:\w+ )?(?:kind|kids|zo|dochter))"
     r"|getrouwd|gehuwd|huwelijk|partner\w*|echtgeno\w+|stel"
     r"|relatie|verloofd\w*|" + _POSSESSIVE +
-    r" (?:man|vrouw|vriend|vriendin|vriendje|vriendinnetje|lief|wederhelft))\b"
+    r" (?:man|vrouw|vriend|vriendin|vriendje|vriendinnetje|lief|wederhelft)"
+    r"|married|husband|wife|girlfriend|boyfriend|fiance\w*|living together|live together)\b"
 )
 _NO_PARTNER = re.compile(r"\b(?:geen|zonder) (?:partner|man|vrouw|vriend|vriendin|relatie)\b"
-                         r"|\bniet (?:meer )?(?:samen\w*|getrouwd)\b")
+                         r"|\bniet (?:meer )?(?:samen\w*|getrouwd)\b"
+                         r"|\b(?:no|without a?) (?:partner|husband|wife)\b|\bnot married\b")
 _CHILDREN = re.compile(
     r"\b(?:kind\w*|kids|zoon|zoons|zonen|zoontje|dochter\w*|baby\w*|tweeling"
     r"|gezin|eenouder\w*|een-ouder\w*|(?:moeder|vader|ouder|mama|papa) van"
-    r"|alleenstaande (?:moeder|vader|ouder|mama|papa))\b"
+    r"|alleenstaande (?:moeder|vader|ouder|mama|papa)"
+    r"|child|children|son|sons|daughter|daughters|family|single (?:mum|mom|dad|parent))\b"
 )
-_NO_CHILDREN = re.compile(r"\b(?:geen|zonder) (?:\w+ )?(?:kind\w*|kids)\b|\bkinderloos\b")
+_NO_CHILDREN = re.compile(r"\b(?:geen|zonder|no|without) (?:\w+ )?(?:kind\w*|kids|child|children)\b"
+                          r"|\bkinderloos\b")
 # "ik en mijn 2 kinderen": listing the household without a partner.
 _SELF_WITH = re.compile(
-    r"\b(?:(?:ik|mij|mijzelf|mezelf) (?:en|met)|samen met) " + _POSSESSIVE + r"\b")
+    r"\b(?:(?:ik|mij|mijzelf|mezelf|me|i|myself) (?:en|met|and|with)|samen met|together with) "
+    + _POSSESSIVE + r"\b")
 
 _COUNTED_CHILDREN = re.compile(
-    r"\b([0-9]+|[a-z]+) (?:(?P<all>kind\w*|kids|koters)"
-    r"|zoon|zoons|zonen|zoontje|dochter\w*|jongens|meisjes)\b"
+    r"\b([0-9]+|[a-z]+) (?:(?P<all>kind\w*|kids|koters|children|child)"
+    r"|zoon|zoons|zonen|zoontje|dochter\w*|jongens|meisjes|sons?|daughters?|boys|girls)\b"
 )
 _NUMBER = re.compile(r"(?<![0-9.,-])([0-9]+)(?![0-9]|[.,][0-9])")
-_NONE = re.compile(r"^(?:geen|nee|niet|niks|niets|nul|kinderloos)\b")
+_NONE = re.compile(r"^(?:geen|nee|niet|niks|niets|nul|kinderloos|none|no|zero|nothing)\b")
 
 
 def parse_household_type(text: object) -> str | None:

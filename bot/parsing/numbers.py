@@ -55,12 +55,56 @@ def _below_thousand(word: str) -> int | None:
     return factor * 100 + rest
 
 
+# English number words (issue 27): written apart ("two thousand five hundred", "twenty-one"), so
+# they are read token by token. "a" and "one" count only as whole answers, like Dutch "een".
+_EN_SMALL = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}
+_EN_WORDS = frozenset(_EN_SMALL) | frozenset(_EN_TENS) | {"hundred", "thousand", "and"}
+
+
+def english_number_value(tokens: list[str]) -> int | None:
+    """Value of English number words ("two thousand five hundred", "twenty one"), else None."""
+    if not tokens or tokens[0] == "and" or tokens[-1] == "and" or any(t not in _EN_WORDS for t in tokens):
+        return None
+    total, current, last = 0, 0, None
+    for token in tokens:
+        if token == "and":
+            last = token
+            continue
+        if token in _EN_SMALL:
+            if last in _EN_SMALL or (last in _EN_TENS and _EN_SMALL[token] >= 10):
+                return None  # "two three" is two answers, not a number
+            current += _EN_SMALL[token]
+        elif token in _EN_TENS:
+            if last in _EN_SMALL or last in _EN_TENS:
+                return None
+            current += _EN_TENS[token]
+        elif token == "hundred":
+            if current == 0 or current >= 100 and last != "thousand":
+                return None
+            current = (current % 100 or 1) * 100 + (current - current % 100 if current >= 100 else 0)
+        elif token == "thousand":
+            if current == 0 or total:
+                return None
+            total, current = current * 1000, 0
+        last = token
+    return total + current
+
+
 def number_word_value(word: str) -> int | None:
     """Value of one Dutch number word (spaces and hyphens allowed), else None.
 
     Covers 0 to 999,999: "een", "tweeentwintig", "tweehonderd",
     "vijftienhonderd", "twee duizend vijfhonderd".
     """
+    english = english_number_value(word.replace("-", " ").split())
+    if english is not None:
+        return english
     word = word.replace(" ", "").replace("-", "")
     if not word or len(word) > 80:
         return None
@@ -91,7 +135,7 @@ def word_numbers(text: str) -> list[tuple[int, int, int]]:
                 # A loose "en" joins two answers ("twee en drie"), not digits.
                 if tokens[j][0] == "en":
                     break
-                joined = "".join(t[0] for t in tokens[i:j + 1])
+                joined = " ".join(t[0] for t in tokens[i:j + 1])
                 value = number_word_value(joined)
                 if value is not None:
                     best = (value, j)

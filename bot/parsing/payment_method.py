@@ -6,7 +6,8 @@ import re
 from ._text import normalize
 
 METHODS = (
-    ("transfer", re.compile(r"\b(?:overboek\w*|overmak\w*|maak \w* ?over|zelf over\w*|bank ?overschrijving|overschrijv\w*|epc)\b")),
+    ("transfer", re.compile(r"\b(?:overboek\w*|overmak\w*|maak \w* ?over|zelf over\w*|bank ?overschrijving|overschrijv\w*|epc"
+                            r"|transfer\w*|bank details|iban)\b")),
     ("qr", re.compile(r"\b(?:qr\w*|scan\w*|kuu ?er)\b")),
     ("link", re.compile(r"\b(?:link\w*|ideal|betaallink|linkje|url)\b")),
 )

@@ -7,7 +7,7 @@ from ._text import normalize, words
 
 # Interjections that settle the answer when they open it: "nee, er is niks
 # veranderd" is a no even though "veranderd" alone would suggest a change.
-_OPEN_YES = re.compile(r"(?:ja+h?|jazeker|jawel|jaja|jep|jup|yes|yep|yup|jaaa+|ok|oke|okay|oki|okidoki)")
+_OPEN_YES = re.compile(r"(?:ja+h?|jazeker|jawel|jaja|jep|jup|yes+|yep|yup|yeah|yea|jaaa+|ok|oke|okay|oki|okidoki|sure)")
 _OPEN_NO = re.compile(r"(?:ne+|neen|nope|nop|nah|no|neu+h?|nein|nee+h|nooit)")
 
 _YES_WORDS = {
@@ -15,30 +15,35 @@ _YES_WORDS = {
     "absoluut", "inderdaad", "correct", "juist", "precies", "akkoord",
     "uiteraard", "natuurlijk", "wel", "graag", "prima", "goed", "ok", "oke",
     "okay", "certo", "tuurlijk", "idd",
+    # English (issue 27)
+    "yeah", "sure", "right", "true", "definitely", "absolutely", "indeed", "exactly",
 }
 _NO_WORDS = {"nee", "neen", "nope", "nooit", "niet", "geen", "niks", "niets",
-             "nergens", "no"}
+             "nergens", "no", "not", "never", "nothing", "none", "don't", "dont", "haven't", "isn't"}
 # Statements answering "is X veranderd?" with a change ...
 _CHANGE_WORDS = {
     "minder", "meer", "lager", "hoger", "gestegen", "gedaald", "veranderd",
     "gewijzigd", "verminderd", "verhoogd", "verlaagd", "ontslagen", "werkloos",
     "kwijt", "gezakt", "omlaag", "omhoog",
+    "less", "more", "lower", "higher", "changed", "dropped", "lost", "fired", "unemployed", "reduced",
 }
 # ... or without one.
 _UNCHANGED = re.compile(
     r"\b(?:(?P<neg>niet |nog niet )?(?:hetzelfde|zelfde|gelijk|onveranderd|ongewijzigd|stabiel))\b"
     r"|\b(?:niks|niets) (?:is )?(?:veranderd|gewijzigd)\b"
+    r"|\b(?P<neg_en>not )?(?:the same|unchanged|stable)\b|\bnothing (?:has )?changed\b"
 )
 # A question mark means the customer is asking, not answering.
 _UNSURE = re.compile(
     r"\?|\b(?:weet (?:ik )?(?:het |dat )?niet|weet ik veel|geen idee|geen flauw"
     r"|misschien|wellicht|mogelijk|twijfel|onzeker|kan zijn|geen zin|zou kunnen"
     r"|ja en nee|ja of nee|ja/nee|deels|gedeeltelijk|soms|hangt ervan af"
-    r"|weet het niet|vraag)"
+    r"|weet het niet|vraag"
+    r"|(?:i )?(?:don't|dont|do not) know|not sure|no idea|maybe|perhaps|partly|sometimes|it depends)"
 )
-_NOT_THAT_I_KNOW = re.compile(r"\bniet dat ik (?:weet|wist)\b")
+_NOT_THAT_I_KNOW = re.compile(r"\bniet dat ik (?:weet|wist)\b|\bnot that i know\b")
 # Idioms whose words would otherwise read as "no" or "unchanged".
-_IDIOM_YES = re.compile(r"\b(?:geen probleem|geen bezwaar|(?:heeft|hebt|heb) gelijk)\b")
+_IDIOM_YES = re.compile(r"\b(?:geen probleem|geen bezwaar|(?:heeft|hebt|heb) gelijk|no problem|you're right)\b")
 _THUMBS_UP = ("\U0001f44d", "\u2714", "\u2705")
 _THUMBS_DOWN = ("\U0001f44e", "\u274c", "\u2716")
 
@@ -68,12 +73,12 @@ def parse_yes_no(text: object) -> bool | None:
     first = tokens[0]
     if _OPEN_YES.fullmatch(first):
         # "ja nee" or "ja, niet echt" contradict themselves; ask again.
-        return None if token_set & {"nee", "neen", "nope"} else True
+        return None if token_set & {"nee", "neen", "nope", "no"} else True
     if _OPEN_NO.fullmatch(first):
-        return None if "ja" in token_set else False
+        return None if token_set & {"ja", "yes"} else False
     unchanged = _UNCHANGED.search(norm)
     if unchanged:
-        return bool(unchanged["neg"])
+        return bool(unchanged["neg"] or unchanged["neg_en"])
     negated = bool(token_set & _NO_WORDS)
     if token_set & _YES_WORDS or token_set & _CHANGE_WORDS:
         # "zeker niet", "dat klopt niet", "ik verdien niet minder".

@@ -37,14 +37,22 @@ class _Category:
     negatable: bool
 
 
-@lru_cache(maxsize=1)
-def _lexicon() -> tuple[tuple[_Category, ...], frozenset[str], str]:
-    data = load_yaml(str(LEXICON_PATH))
+# The Dutch lexicon, then one per other language (languages/<code>/signals.yml, issue 27); every
+# message is read with all of them, since a customer may write in either language.
+LANGUAGE_LEXICONS = Path(__file__).resolve().parents[2] / "languages"
+
+
+def lexicon_paths() -> list[Path]:
+    return [LEXICON_PATH, *sorted(LANGUAGE_LEXICONS.glob("*/signals.yml"))]
+
+
+def _read(path: Path) -> tuple[tuple[_Category, ...], frozenset[str], str]:
+    data = load_yaml(str(path))
     signals = data.get("signals") or {}
     missing = set(SIGNAL_NAMES) - set(signals)
     unknown = set(signals) - set(SIGNAL_NAMES)
     if missing or unknown:
-        raise ValueError(f"lexicon signals mismatch: missing={missing} unknown={unknown}")
+        raise ValueError(f"lexicon signals mismatch in {path.name}: missing={missing} unknown={unknown}")
     categories = tuple(
         _Category(
             name=name,
@@ -58,9 +66,19 @@ def _lexicon() -> tuple[tuple[_Category, ...], frozenset[str], str]:
     return categories, no_typo, str(data["version"])
 
 
+@lru_cache(maxsize=1)
+def _lexicons() -> tuple[tuple[tuple[_Category, ...], frozenset[str], str], ...]:
+    return tuple(_read(path) for path in lexicon_paths())
+
+
+def _lexicon() -> tuple[tuple[_Category, ...], frozenset[str], str]:
+    """The Dutch lexicon (the first)."""
+    return _lexicons()[0]
+
+
 def lexicon_version() -> str:
-    """Recorded with a handover so staff can tell which lexicon raised a signal."""
-    return _lexicon()[2]
+    """Recorded with a handover so staff can tell which lexicons raised a signal."""
+    return "+".join(version for _, _, version in _lexicons())
 
 
 def detect_signals(text: str) -> list[Signal]:
@@ -68,14 +86,16 @@ def detect_signals(text: str) -> list[Signal]:
     tokens = tokenize(text)
     if not tokens:
         return []
-    categories, no_typo, _ = _lexicon()
-    found: list[Signal] = []
-    for category in categories:
-        hit = first_hit(category.terms, tokens, no_typo=no_typo,
-                        negatable=category.negatable, excludes=category.excludes)
-        if hit is not None:
-            found.append(Signal(category.name, hit.term, text))
-    return found
+    found: dict[str, Signal] = {}
+    for categories, no_typo, _ in _lexicons():
+        for category in categories:
+            if category.name in found:
+                continue
+            hit = first_hit(category.terms, tokens, no_typo=no_typo,
+                            negatable=category.negatable, excludes=category.excludes)
+            if hit is not None:
+                found[category.name] = Signal(category.name, hit.term, text)
+    return [found[name] for name in SIGNAL_NAMES if name in found]
 
 
 def merge_signals(existing: Iterable[str], new: Iterable[Signal]) -> list[str]:

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.config import settings
+from bot.language.choice import LANGUAGES_DIR
 from bot.payments.notify import retry_loop
 from bot.payments.providers import PaymentProvider
 from bot.rasa_api import RasaApi
@@ -46,7 +47,8 @@ def create_app(*, database_url: str | None = None, rasa: RasaApi | None = None,
                providers: dict[str, PaymentProvider] | None = None,
                local_webhook_transport: httpx.AsyncBaseTransport | None = None,
                retry_interval: float = 30.0, run_retry_loop: bool = True) -> Starlette:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+    # Translated pages live in languages/<code>/pages/ (bot/web/page_language.py, issue 27).
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader([HERE / "templates", LANGUAGES_DIR]), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
 
     @contextlib.asynccontextmanager

@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from bot.config import settings
+from bot.language.choice import DEFAULT
+from bot.language.values import localise
 from bot.money import format_euro
 from bot.payments import qr
 from bot.payments.local import LocalProvider
@@ -23,6 +25,7 @@ from bot.payments.providers import PaymentProvider, ProviderError, UnknownProvid
 from bot.payments.webhook import MalformedWebhook, UnknownPayment, process_webhook
 from bot.store.db import session_scope
 from bot.store.models import Payment
+from bot.web import page_language
 from bot.web.security import CSRF_COOKIE, CSRF_MAX_AGE
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def _payment(public_id: str, database_url: str | None) -> dict | None:
             return None
         return {column: getattr(payment, column) for column in (
             "public_id", "provider", "provider_id", "amount_cents", "amount_paid_cents", "description",
-            "reference", "checkout_url", "status", "credit_cents")}
+            "reference", "checkout_url", "status", "credit_cents", "customer_id")}
 
 
 async def _load(request: Request) -> dict:
@@ -70,10 +73,12 @@ async def _load(request: Request) -> dict:
     return payment
 
 
-def _page(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+def _page(request: Request, name: str, context: dict, status_code: int = 200, language: str = DEFAULT) -> Response:
+    """A page in the customer's language (bot/web/page_language.py): its template and its values."""
     config = settings()
     response = request.app.state.templates.TemplateResponse(
-        request, name, {"lender_name": config.lender_name, **context}, status_code=status_code)
+        request, page_language.template_for(name, language),
+        {"lender_name": config.lender_name, "page_language": language, **context}, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     return response
 
@@ -95,10 +100,12 @@ async def pay_page(request: Request) -> Response:
         raise HTTPException(404, "this payment is not paid on this site")
     tokens = request.app.state.tokens
     nonce = tokens.new_nonce()
+    language = await _language(request, payment)
     response = _page(request, "pay.html", {
-        "payment": payment, "amount": format_euro(payment["amount_cents"]),
+        "payment": _shown(payment, language), "amount": localise(format_euro(payment["amount_cents"]), language),
         "amount_input": f"{payment['amount_cents'] // 100},{payment['amount_cents'] % 100:02d}",
-        "status_text": STATUS_TEXT[payment["status"]], "form_token": tokens.token(payment["public_id"], nonce)})
+        "status_text": _status_text(payment, language), "form_token": tokens.token(payment["public_id"], nonce)},
+        language=language)
     response.set_cookie(CSRF_COOKIE, nonce, max_age=CSRF_MAX_AGE, path=f"/pay/{payment['public_id']}",
                         httponly=True, samesite="strict", secure=settings().public_url.startswith("https://"))
     return response
@@ -136,10 +143,26 @@ async def pay_action(request: Request) -> Response:
 
 async def pay_done(request: Request) -> Response:
     payment = await _load(request)
-    return _page(request, "done.html", {"payment": payment, "status_text": STATUS_TEXT[payment["status"]],
-                                        "amount": format_euro(payment["amount_paid_cents"] or payment["amount_cents"]),
-                                        "credit": format_euro(payment["credit_cents"] or 0),
-                                        "local": payment["provider"] == "local"})
+    language = await _language(request, payment)
+    amount = format_euro(payment["amount_paid_cents"] or payment["amount_cents"])
+    return _page(request, "done.html", {"payment": _shown(payment, language), "status_text": _status_text(payment, language),
+                                        "amount": localise(amount, language),
+                                        "credit": localise(format_euro(payment["credit_cents"] or 0), language),
+                                        "local": payment["provider"] == "local"}, language=language)
+
+
+async def _language(request: Request, payment: dict) -> str:
+    return await asyncio.to_thread(page_language.language_of_customer, payment["customer_id"],
+                                   request.app.state.database_url)
+
+
+def _shown(payment: dict, language: str) -> dict:
+    """The payment as the page shows it: its description in the customer's language."""
+    return {**payment, "description": localise(payment["description"], language)}
+
+
+def _status_text(payment: dict, language: str) -> str:
+    return page_language.text(language, "payment_status", payment["status"], STATUS_TEXT[payment["status"]])
 
 
 # -- webhooks ----------------------------------------------------------------------------------

@@ -33,10 +33,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import clock
+from bot import clock, customer_language
 from bot.config import settings
 from bot.followup.plan_links import LinkRefused, PlanAccess, PlanPolicy, check_token, policy
 from bot.formatting import format_date_nl
+from bot.language.choice import DEFAULT
+from bot.language.values import localise
 from bot.money import format_euro
 from bot.outcomes import events
 from bot.payments.providers import ProviderError
@@ -44,6 +46,7 @@ from bot.payments.qr import group_in_fours
 from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.store.db import session_scope
 from bot.store.models import Arrangement, Instalment, OutcomeEvent, Payment
+from bot.web import page_language
 from bot.web.payment_routes import _form, provider_named
 from bot.web.plan_rules import (
     Moved,
@@ -93,6 +96,7 @@ def _plan_view(session: Session, arrangement_id: int, today: date, rules: PlanPo
     paid = sum(min(i.paid_cents, i.amount_cents) for i in instalments)
     unpaid = next((i for i in instalments if i.status != "paid"), None) if active else None
     return {
+        "language": customer_language.language_for(session, arrangement.customer_id),
         "title": rules.solution_name(arrangement.solution), "active": active,
         "contact_person": arrangement.contact_person, "rows": rows,
         "paid_total": format_euro(paid), "open_total": format_euro(total - paid), "total": format_euro(total),
@@ -119,6 +123,7 @@ def _pay_view(session: Session, arrangement_id: int, instalment_id: int) -> dict
     config = settings()
     base = config.public_url
     return {
+        "language": customer_language.language_for(session, payment.customer_id),
         "number": instalment.number, "due": format_date_nl(instalment.due_on),
         "instalment_paid": instalment.status == "paid", "status": payment.status,
         "amount": format_euro(payment.amount_cents), "checkout_url": payment.checkout_url,
@@ -151,9 +156,10 @@ def _record_circumstances(database_url: str | None, arrangement_id: int, rules: 
 
 
 # -- HTTP --------------------------------------------------------------------------------------------
-def _page(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+def _page(request: Request, name: str, context: dict, status_code: int = 200, language: str = DEFAULT) -> Response:
     response = request.app.state.templates.TemplateResponse(
-        request, name, {"lender_name": settings().lender_name, **context}, status_code=status_code)
+        request, page_language.template_for(name, language),
+        {"lender_name": settings().lender_name, "page_language": language, **context}, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     return response
 
@@ -234,12 +240,17 @@ async def plan_page(request: Request, access: PlanAccess) -> Response:
     tokens = request.app.state.tokens
     nonce = request.cookies.get(CSRF_COOKIE) or tokens.new_nonce()
     token = request.path_params["token"]
+    # In the customer's language (issue 27): the template, and the values the view computed.
+    language = view.pop("language")
+    done = request.query_params.get("gedaan", "")
     response = _page(request, "plan.html", {
-        "plan": view, "base": _base(token), "form_token": tokens.token(_form_binding(access), nonce),
-        "done": DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
-        "link_valid_until": format_date_nl(access.expires_at.astimezone(clock.AMSTERDAM).date()),
+        "plan": page_language.localised(view, language), "base": _base(token),
+        "form_token": tokens.token(_form_binding(access), nonce),
+        "done": page_language.text(language, "plan_done", done, DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
+        "link_valid_until": localise(format_date_nl(access.expires_at.astimezone(clock.AMSTERDAM).date()), language),
         # The chat where a question goes: the widget opens itself at #chat (issue 26).
-        "chat_url": f"{settings().public_url}/#chat"})
+        "chat_url": f"{settings().public_url}/#chat"},
+        language=language)
     response.set_cookie(CSRF_COOKIE, nonce, max_age=CSRF_MAX_AGE, path=_base(token), httponly=True,
                         samesite="strict", secure=settings().public_url.startswith("https://"))
     return response
@@ -293,7 +304,9 @@ async def pay_page(request: Request, access: PlanAccess) -> Response:
     if view is None:
         return _message(request, 404, "Deze betaling vinden we niet",
                         "Ga terug naar je plan en kies daar Betalen.", back=_base(token))
-    return _page(request, "plan_pay.html", {"pay": view, "base": _base(token)})
+    language = view.pop("language")
+    view.update(amount=localise(view["amount"], language), due=localise(view["due"], language))
+    return _page(request, "plan_pay.html", {"pay": view, "base": _base(token)}, language=language)
 
 
 def _move(database_url: str | None, access: PlanAccess, instalment_id: int, days: int | None, confirm: bool):

@@ -10,6 +10,8 @@ allows exactly that origin for `connect-src`, and scripts from this server only.
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +21,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.config import settings
+from bot.language.choice import LANGUAGES_DIR
+from bot.language.lexicon import load_yaml
 
 WIDGET_DIR = Path(__file__).resolve().parent / "widget"
 DEMO_PHONE = "0800 020 1234"  # fictional, like the lender
@@ -45,6 +49,26 @@ async def demo_page(request: Request) -> Response:
     return response
 
 
+TEXTS_MARK = '{"nl": {}};  /* TEXTS */'
+
+
+@lru_cache(maxsize=1)
+def widget_script() -> bytes:
+    """The widget with every language's interface texts (languages/<code>/widget.yml) put in, so
+    embedding sites load one file and a new language needs no change to the script (issue 27)."""
+    texts = {path.parent.name: {k: v for k, v in load_yaml(str(path)).items() if k != "version"}
+             for path in sorted(LANGUAGES_DIR.glob("*/widget.yml"))}
+    source = (WIDGET_DIR / "betaalhulp-widget.js").read_text(encoding="utf-8")
+    if TEXTS_MARK not in source:
+        raise ValueError("betaalhulp-widget.js lost its TEXTS mark")
+    return source.replace(TEXTS_MARK, json.dumps(texts, ensure_ascii=False) + ";", 1).encode("utf-8")
+
+
+async def widget_js(request: Request) -> Response:
+    return Response(widget_script(), media_type="text/javascript; charset=utf-8",
+                    headers={"cache-control": "public, max-age=300"})
+
+
 class WidgetFiles(StaticFiles):
     """Served to any website that embeds the widget; revalidated so a fix reaches customers soon."""
 
@@ -56,4 +80,5 @@ class WidgetFiles(StaticFiles):
 
 def routes() -> list:
     return [Route("/", demo_page, methods=["GET"]),
+            Route("/widget/betaalhulp-widget.js", widget_js, methods=["GET"]),
             Mount("/widget", WidgetFiles(directory=WIDGET_DIR), name="widget")]

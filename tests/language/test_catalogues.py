@@ -68,3 +68,13 @@ def test_each_language_folder_is_complete(code):
     for part in ("language.yml", "responses.yml", "values.yml", "plain_language.yml"):
         assert (LANGUAGES_DIR / code / part).exists(), f"{code}/{part}"
     assert list((ROOT / "data" / code / "nlu").glob("*.yml")), f"no training data for {code}"
+
+
+def test_the_widget_has_the_same_texts_in_every_language_and_serves_them():
+    from bot.web.widget_routes import widget_script
+
+    keys = {code: set(yaml.safe_load((LANGUAGES_DIR / code / "widget.yml").read_text())) for code in supported()}
+    assert all(k == keys[DEFAULT] for k in keys.values()), keys
+    script = widget_script().decode("utf-8")
+    assert '"Chat with Betaalhulp"' in script and '"Chat met Betaalhulp"' in script
+    assert '"switchMessage": "in English please"' in script and "/* TEXTS */" not in script

@@ -50,6 +50,14 @@ def format_dutch(amount: Decimal, thousands: bool = True) -> str:
     ("1.000.000", "1000000"),
     ("1.234.567", None),
     ("2,100.50", "2100.50"),  # English style, unambiguous
+    # English (issue 27): a comma before three digits groups thousands, as a Dutch dot does.
+    ("about 2,100 a month", "2100.00"),
+    ("2,555", "2555.00"),
+    ("€2100.50", "2100.50"),
+    ("two thousand", "2000.00"),
+    ("1.5 thousand", "1500.00"),
+    ("nothing", "0.00"),
+    ("zero", "0.00"),
     ("ik heb 2 kinderen en verdien 1850 euro", "1850"),
     ("sinds 2020 krijg ik €1.450", "1450"),
     ("+500", "500"),
@@ -65,12 +73,11 @@ def test_recognised(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "", "weet ik niet", "geen idee", "veel", "een baan",
+    "", "weet ik niet", "geen idee", "veel", "een baan", "no idea", "I don't know", "not sure",
     "-500", "€ -500", "€-500", "-€500", "min 500", "minus 500", "−500",
     "900-1000", "tussen 900 en 1000", "900 of 1000", "2000 a 2100",
     "1.000.001", "2 miljoen", "5000k",
-    "2,100",        # Dutch 2.1 or English 2100? ask again
-    "2.1000", "12.34.567", "1.234.567,89", "1,555k", "2,555",
+    "2.1000", "12.34.567", "1.234.567,89", "1,555k",
     "50%",
     "/affirm{\"x\":1}", "/inform{\"amount\":100}",
 ])

@@ -11,20 +11,15 @@
   "use strict";
   if (window.BetaalhulpWidgetView) { return; }
 
-  var T = {
-    you: "Jij",
-    bot: "Betaalhulp",
-    staffRole: "medewerker",
-    image: "Afbeelding van Betaalhulp (QR-code). Scan hem met je telefoon.",
-    openImage: "Open de afbeelding",
-    choices: "Kies een antwoord",
+  // The message texts of the customer's language (languages/<code>/widget.yml), set by the
+  // widget before it draws anything and again when the customer switches language.
+  var T = {};
+
+  function useTexts(texts) {
+    T = texts;
     // What a link in a message leads to, by the kind of page (its path).
-    links: [
-      { path: /\/pay\//, title: "Naar de betaalpagina" },
-      { path: /\/plan\//, title: "Naar je betaalplan" }
-    ],
-    otherLink: "Open de link"
-  };
+    T.links = [{ path: /\/pay\//, title: texts.linkPay }, { path: /\/plan\//, title: texts.linkPlan }];
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -150,22 +145,25 @@
     els.panel.appendChild(header);
 
     els.log = el("div", { "class": "bh-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-                          "aria-label": "Gesprek met " + title, tabindex: "0" });
-    els.panel.appendChild(el("p", { "class": "bh-intro" }, T.intro));
+                          "aria-label": T.conversation + " " + title, tabindex: "0" });
+    els.intro = el("p", { "class": "bh-intro" }, T.intro);
+    els.panel.appendChild(els.intro);
     els.person = el("p", { "class": "bh-person", role: "status" });
     els.person.hidden = true;
     els.panel.appendChild(els.person);
     els.panel.appendChild(els.log);
     els.typing = el("div", { "class": "bh-typing", role: "status" });
     for (var i = 0; i < 3; i++) { els.typing.appendChild(el("span", { "class": "bh-dot", "aria-hidden": "true" })); }
-    els.typing.appendChild(el("span", { "class": "bh-visually-hidden" }, T.typing));
+    els.typingText = el("span", { "class": "bh-visually-hidden" }, T.typing);
+    els.typing.appendChild(els.typingText);
     els.typing.hidden = true;
     els.panel.appendChild(els.typing);
     els.status = el("p", { "class": "bh-status", role: "status", "aria-live": "polite" });
     els.panel.appendChild(els.status);
 
     els.form = el("form", { "class": "bh-form" });
-    els.form.appendChild(el("label", { "for": "bh-input", "class": "bh-visually-hidden" }, T.inputLabel));
+    els.inputLabel = el("label", { "for": "bh-input", "class": "bh-visually-hidden" }, T.inputLabel);
+    els.form.appendChild(els.inputLabel);
     els.input = el("textarea", { id: "bh-input", "class": "bh-input", rows: "1", maxlength: "2000",
                                  placeholder: T.placeholder, autocomplete: "off" });
     els.form.appendChild(els.input);
@@ -174,5 +172,5 @@
     els.panel.appendChild(els.form);
   }
 
-  window.BetaalhulpWidgetView = { panel: panel,  el: el, messageNode: messageNode, icon: icon, splitLinks: splitLinks };
+  window.BetaalhulpWidgetView = { panel: panel, el: el, useTexts: useTexts, messageNode: messageNode, icon: icon, splitLinks: splitLinks };
 })();

@@ -21,28 +21,14 @@
   var STORE = "betaalhulp-widget";
   var POLL_RETRY_MAX = 15000;
 
-  var T = {
-    launcher: "Chat met Betaalhulp",
-    close: "Chat sluiten",
-    intro: "Achter met betalen? Samen zoeken we een oplossing. Typ gerust je vraag.",
-    inputLabel: "Je bericht",
-    placeholder: "Typ je bericht…",
-    send: "Verstuur",
-    typing: "Betaalhulp typt…",
-    offline: "Geen verbinding. We proberen het opnieuw…",
-    reconnected: "Verbinding hersteld.",
-    sendFailed: "Je bericht is niet verstuurd. Controleer je internet en probeer het nog eens.",
-    expired: "Je chat was verlopen. We zijn opnieuw begonnen.",
-    tooMany: "Je stuurt veel berichten tegelijk. Wacht even en probeer het opnieuw.",
-    error: "Er ging iets mis. Probeer het later nog eens of bel ons.",
-    unread: "nieuw bericht",
-    unreadMany: "nieuwe berichten",
-    unreadMark: "Nieuw",
-    personReading: "Een collega leest mee. Je krijgt hier antwoord.",
-    personTalking: "Je chat nu met {name}, een collega van Betaalhulp."
-  };
-
+  // Interface texts per language, from languages/<code>/widget.yml: the server puts them here when
+  // it serves this file (bot/web/widget_routes.py). Dutch is the default; data-language picks another.
+  var TEXTS = {"nl": {}};  /* TEXTS */
   var state = load();
+  var LANGUAGE = state.language || (script && script.getAttribute("data-language")) || "nl";
+  if (!TEXTS[LANGUAGE]) { LANGUAGE = "nl"; }
+  var T = TEXTS[LANGUAGE];
+
   var seen = {};
   var els = {};
   var polling = false;
@@ -80,7 +66,7 @@
 
   function newSession() {
     return post("/session", {}).then(function (data) {
-      state = { token: data.token, since: 0, open: state.open };
+      state = { token: data.token, since: 0, open: state.open, language: state.language };
       seen = {};
       save();
     });
@@ -317,9 +303,20 @@
   }
 
   function build() {
+    window.BetaalhulpWidgetView.useTexts(T);
     window.BetaalhulpWidgetView.panel(els, T, TITLE);
     var root = els.root;
     var form = els.form;
+    // One button per other language: pressing it asks the bot for that language too (issue 27).
+    els.languages = [];
+    Object.keys(TEXTS).forEach(function (code) {
+      var button = el("button", { type: "button", "class": "bh-language", lang: code, "data-language": code },
+                      TEXTS[code].languageName);
+      button.hidden = code === LANGUAGE;
+      button.addEventListener("click", function () { switchLanguage(code); });
+      els.languages.push(button);
+      els.close.parentNode.insertBefore(button, els.close);
+    });
     root.appendChild(els.panel);
     root.appendChild(els.launcher);
     document.body.appendChild(root);
@@ -346,6 +343,30 @@
     });
     // Back online: try at once instead of waiting for the back-off.
     window.addEventListener("online", function () { if (started) { restartPoll(); } });
+  }
+
+  function relabel() {
+    els.launcher.setAttribute("aria-label", T.launcher);
+    els.launcher.querySelector(".bh-launcher-text").textContent = T.launcher;
+    els.close.setAttribute("aria-label", T.close);
+    els.log.setAttribute("aria-label", T.conversation + " " + TITLE);
+    els.intro.textContent = T.intro;
+    els.typingText.textContent = T.typing;
+    els.inputLabel.textContent = T.inputLabel;
+    els.input.setAttribute("placeholder", T.placeholder);
+    els.send.textContent = T.send;
+    els.languages.forEach(function (button) { button.hidden = button.getAttribute("data-language") === LANGUAGE; });
+  }
+
+  function switchLanguage(code) {
+    if (!TEXTS[code] || code === LANGUAGE) { return; }
+    LANGUAGE = code;
+    T = TEXTS[code];
+    window.BetaalhulpWidgetView.useTexts(T);
+    state.language = code;
+    save();
+    relabel();
+    send(T.switchMessage);
   }
 
   function init() {
