@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.console import case_actions, dashboard, followups, stream, views
+from bot.console import case_actions, dashboard, decisions, followups, stream, views
 from bot.console.security import LoginRateLimit, SecurityHeaders
 from bot.rasa_api import RasaApi
 
@@ -39,8 +39,9 @@ def routes() -> list:
         Route("/cases/{case_id:int}/assign", case_actions.assign_to_me, methods=["POST"]),
         Route("/cases/{case_id:int}/resolve", case_actions.resolve, methods=["POST"]),
         Route("/cases/{case_id:int}/handback", case_actions.hand_back, methods=["POST"]),
-        Route("/cases/{case_id:int}/solution/confirm", case_actions.confirm_solution, methods=["POST"]),
-        Route("/cases/{case_id:int}/solution/adjust", case_actions.adjust_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/confirm", decisions.confirm_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/adjust", decisions.adjust_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/customer-agreed", decisions.customer_agreed, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 
