@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.console import case_actions, collection, dashboard, decisions, followups, stream, views
+from bot.console import case_actions, collection, dashboard, decisions, followups, stream, timelines, views
 from bot.console.security import LoginRateLimit, SecurityHeaders
 from bot.rasa_api import RasaApi
 
@@ -32,6 +32,7 @@ def routes() -> list:
         Route("/dashboard/data/{name}.csv", dashboard.dashboard_csv, methods=["GET"]),
         Route("/followups", followups.followups_page, methods=["GET"]),
         Route("/collection", collection.collection_page, methods=["GET"]),
+        Route("/timelines", timelines.timelines_page, methods=["GET"]),
         Route("/collection/{loan_id:int}/notice", collection.send_notice, methods=["POST"]),
         Route("/collection/{loan_id:int}/handover", collection.hand_over, methods=["POST"]),
         Route("/cases/{case_id:int}", views.case_page, methods=["GET"]),
