@@ -19,6 +19,9 @@ AUTOMATED = "digitale assistent"
 PERSON_REACHABLE = "medewerker"
 # Follow-up kinds that can be the first message a customer ever gets from us.
 OPENING_FOLLOWUPS = ("new_arrears", "preventive")
+# Answers to the likeliest first messages that are no greeting (the rules answer them without
+# one): a question outside our subject, and a question about the account before verification.
+OTHER_OPENERS = {"utter_out_of_scope", "utter_need_verification_first"}
 
 
 def opening_responses_of_rules() -> set[str]:
@@ -46,7 +49,7 @@ def opening_followup_responses() -> set[str]:
 
 
 def test_every_opening_response_says_it_is_automated_and_a_person_is_reachable():
-    openers = opening_responses_of_rules() | opening_followup_responses() | {"utter_iamabot"}
+    openers = opening_responses_of_rules() | opening_followup_responses() | {"utter_iamabot"} | OTHER_OPENERS
     assert {"utter_greet", "utter_reassessment_start", "utter_followup_new_arrears",
             "utter_followup_preventive"} <= openers
     responses = domain()["responses"]

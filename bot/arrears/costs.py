@@ -64,7 +64,9 @@ def has_no_means(session: Session, customer_id: int) -> bool:
     signals, solutions = set(waive["no_means_signals"]), set(waive["no_means_solutions"])
     for case_signals, solution in session.execute(
             select(Case.signals, Case.solution).where(Case.customer_id == customer_id)):
-        if solution in solutions or signals & set(case_signals or ()):
+        # A case keeps each signal as {"name", "term", "text"} (bot/cases.py).
+        names = {item.get("name") for item in case_signals or () if isinstance(item, dict)}
+        if solution in solutions or signals & names:
             return True
     return False
 

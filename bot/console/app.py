@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.console import case_actions, dashboard, followups, stream, views
+from bot.console import case_actions, collection, dashboard, decisions, followups, stream, timelines, views
 from bot.console.security import SecurityHeaders
 from bot.console.throttle import AddressThrottle
 from bot.rasa_api import RasaApi
@@ -33,6 +33,10 @@ def routes() -> list:
         Route("/dashboard/charts/{name}.svg", dashboard.dashboard_chart, methods=["GET"]),
         Route("/dashboard/data/{name}.csv", dashboard.dashboard_csv, methods=["GET"]),
         Route("/followups", followups.followups_page, methods=["GET"]),
+        Route("/collection", collection.collection_page, methods=["GET"]),
+        Route("/timelines", timelines.timelines_page, methods=["GET"]),
+        Route("/collection/{loan_id:int}/notice", collection.send_notice, methods=["POST"]),
+        Route("/collection/{loan_id:int}/handover", collection.hand_over, methods=["POST"]),
         Route("/cases/{case_id:int}", views.case_page, methods=["GET"]),
         Route("/cases/{case_id:int}/events", stream.case_events, methods=["GET"]),
         Route("/cases/{case_id:int}/reply", case_actions.reply, methods=["POST"]),
@@ -41,8 +45,9 @@ def routes() -> list:
         Route("/cases/{case_id:int}/assign", case_actions.assign_to_me, methods=["POST"]),
         Route("/cases/{case_id:int}/resolve", case_actions.resolve, methods=["POST"]),
         Route("/cases/{case_id:int}/handback", case_actions.hand_back, methods=["POST"]),
-        Route("/cases/{case_id:int}/solution/confirm", case_actions.confirm_solution, methods=["POST"]),
-        Route("/cases/{case_id:int}/solution/adjust", case_actions.adjust_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/confirm", decisions.confirm_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/adjust", decisions.adjust_solution, methods=["POST"]),
+        Route("/cases/{case_id:int}/solution/customer-agreed", decisions.customer_agreed, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 

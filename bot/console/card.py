@@ -71,6 +71,18 @@ def _finances(finances: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def offer_status(offer: dict[str, Any]) -> str:
+    """Where a staff decision stands: nothing binds before the second person (R30) and the
+    customer's yes."""
+    if offer.get("customer_agreed_at") or (offer.get("agreed") and not offer.get("proposed_at")):
+        return "Akkoord van klant"
+    if offer.get("proposed_at"):
+        return "Voorgesteld, wacht op het ja van de klant"
+    if offer.get("first_approval"):
+        return "Wacht op een tweede beoordelaar (vier ogen)"
+    return "Nog niet bevestigd"
+
+
 def _offer(offer: dict[str, Any] | None) -> dict[str, Any] | None:
     if not offer:
         return None
@@ -82,10 +94,11 @@ def _offer(offer: dict[str, Any] | None) -> dict[str, Any] | None:
         if key in ("arrangement_amount", "monthly_capacity") and isinstance(value, int):
             value = euros(value)
         rows.append((label, str(value)))
-    status = "Bevestigd door medewerker" if offer.get("staff_confirmed") else (
-        "Akkoord van klant" if offer.get("agreed") else "Nog niet bevestigd")
+    status = offer_status(offer)
+    if offer.get("over_capacity"):
+        rows.append(("Boven wat de klant kan missen, want", str(offer["over_capacity"].get("reason"))))
     return {"solution": SOLUTIONS.get(offer.get("solution"), offer.get("solution") or "-"), "rows": rows,
-            "status": status}
+            "status": status, "awaiting_customer": bool(offer.get("proposed_at") and not offer.get("customer_agreed_at"))}
 
 
 EVIDENCE_KINDS = {"words": "Klant zei", "signal": "Signaal", "cause": "Oorzaak", "capacity": "Kan per maand < termijn",

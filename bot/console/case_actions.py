@@ -1,4 +1,5 @@
-"""What staff do with a case: reply, note, assign, resolve, hand back, confirm or adjust a solution.
+"""What staff do with a case: reply, note, assign, resolve, hand back, judge the stance (decisions
+on a solution: decisions.py).
 
 Every action is audited. Messages reach the customer through Rasa's HTTP API on the channel
 they used last (DESIGN: one path), so the tracker stays the whole conversation.
@@ -10,7 +11,6 @@ import logging
 import uuid
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -18,21 +18,15 @@ from bot import cases, clock, stance
 from bot.console.access import refusal
 from bot.console.auth import Staff
 from bot.console.delivery import LABELS, outcome_of
-from bot.console.queue import SOLUTIONS
 from bot.console.security import audit, guarded, refused
 from bot.console.views import NEXT_STEPS, case_id_of
-from bot.followup import ledger
 from bot.rasa_api import RasaUnavailable
-from bot.solutions import staff_decision
 from bot.store.db import session_scope
 from bot.store.models import Case, CaseNote
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 MAX_REASON = 500
-# R15: a remission arrangement runs 3 to 5 years; nothing longer is offered from the console.
-MAX_MONTHS = 60
-MAX_MONTHLY_EUROS = 100_000
 RASA_DOWN = "De bot is nu niet bereikbaar. Er is niets verstuurd; probeer het zo opnieuw."
 
 
@@ -195,57 +189,3 @@ def _take_if_nobodys(case: Case, staff: Staff) -> dict:
     case.assigned_to = staff.id
     return {"assigned": True}
 
-
-def _whole_number(raw: str, low: int, high: int) -> int | None:
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if low <= value <= high else None
-
-
-async def _decide(request: Request, staff: Staff, adjust: bool) -> Response:
-    case, refused_response = load_case(request, staff)
-    if refused_response:
-        return refused_response
-    if not case.offer or case.status != "handed_over":
-        return refused(409, "Er is hier geen voorstel om te bevestigen.")
-    offer = dict(case.offer)
-    amount, months = offer.get("arrangement_amount"), offer.get("arrangement_months")
-    if adjust:
-        form = await request.form()
-        amount = _whole_number(text_field(form, "arrangement_amount"), 1, MAX_MONTHLY_EUROS)
-        months = _whole_number(text_field(form, "arrangement_months"), 1, MAX_MONTHS)
-        if amount is None or months is None:
-            return refused(400, f"Vul een bedrag in hele euro's en 1 tot {MAX_MONTHS} maanden in.")
-        offer["adjusted_from"] = {"arrangement_amount": offer.get("arrangement_amount"),
-                                  "arrangement_months": offer.get("arrangement_months")}
-        offer.update(arrangement_amount=amount, arrangement_months=months,
-                     schedule=ledger.monthly_schedule(amount, months, clock.today() + relativedelta(months=1)),
-                     end_date=(clock.today() + relativedelta(months=months)).isoformat())
-    # The message names only what is true for this solution (issue 21 §3): a restructuring has no
-    # months to count, a pause asks no money.
-    response, slots = staff_decision(offer, adjusted=adjust)
-    slots["staff_solution_name"] = SOLUTIONS.get(offer.get("solution"), "je regeling").lower()
-    try:
-        await request.app.state.rasa.utter(case.sender_id, response, slots)
-    except RasaUnavailable:
-        return refused(502, RASA_DOWN)
-    offer.update(staff_confirmed=True, confirmed_by=staff.id, confirmed_at=clock.utcnow().isoformat())
-    with session_scope() as session:
-        stored = session.get(Case, case.id)
-        stored.offer = offer  # a new dict, so SQLAlchemy sees the change
-        if stored.customer_id is not None:
-            cases.agree(session, stored)
-    audit(staff.id, "adjust_solution" if adjust else "confirm_solution", case.id, solution=offer.get("solution"))
-    return done(request, case.id)
-
-
-@guarded("api", role="supervisor")
-async def confirm_solution(request: Request, staff: Staff) -> Response:
-    return await _decide(request, staff, adjust=False)
-
-
-@guarded("api", role="supervisor")
-async def adjust_solution(request: Request, staff: Staff) -> Response:
-    return await _decide(request, staff, adjust=True)

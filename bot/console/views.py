@@ -170,7 +170,8 @@ async def case_page(request: Request, staff: Staff) -> Response:
                   paused=paused, rasa_error=rasa_error, canned=canned_replies(), next_steps=NEXT_STEPS,
                   window_warning=window_warning,
                   notes=[{"text": n.text, "at": n.at, "who": who} for n, who in notes],
-                  can_confirm=staff.is_supervisor and bool(case.offer) and case.status == "handed_over")
+                  can_confirm=staff.is_supervisor and bool(case.offer) and case.status == "handed_over"
+                  and not (case.offer or {}).get("proposed_at"))
 
 
 @guarded("page", role="supervisor")

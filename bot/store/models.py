@@ -291,6 +291,7 @@ class ChannelOutbound(Base):
 
 
 # The follow-up and outcome tables, importable from here like every other model.
+from bot.store.collection_models import CollectionNotice  # noqa: E402 - notice before collection (R6)
 from bot.store.followup_models import (  # noqa: E402 - they build on the tables above
     ARRANGEMENT_STATUSES,
     INSTALMENT_STATUSES,
@@ -305,7 +306,8 @@ from bot.store.followup_models import (  # noqa: E402 - they build on the tables
 from bot.store.intake_models import BookedPayment, DailyJob, LenderRecord  # noqa: E402 - lender data (issue 21)
 
 __all__ = ["ARRANGEMENT_STATUSES", "INSTALMENT_STATUSES", "Arrangement", "ChannelOptOut", "FollowUp", "FollowUpDay",
-           "Instalment", "OutcomeEvent", "RiskSignal", "BookedPayment", "DailyJob", "LenderRecord"]
+           "Instalment", "OutcomeEvent", "RiskSignal", "BookedPayment", "DailyJob", "LenderRecord",
+           "CollectionNotice"]
 
 # The follow-up engine's daily look-up of resolved cases (migration 0011): otherwise it reads the whole table.
 Index("ix_cases_resolved_at", Case.resolved_at)

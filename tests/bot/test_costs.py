@@ -72,7 +72,14 @@ def test_a_broken_arrangement_ends_the_cooperation_waiver_and_debt_problems_give
         session.flush()
         decision = costs.for_customer_in_contact(session, customer.id, loan.costs_cents, loan.arrears_cents, TODAY)
         assert (decision.charged_cents, decision.waiver) == (3500, None)
-        session.add(Case(sender_id="rest:old", customer_id=customer.id, signals=["garnishment"]))
+        # Signals as a case keeps them; a crisis alone says nothing about means.
+        session.add(Case(sender_id="rest:crisis", customer_id=customer.id,
+                         signals=[{"name": "crisis", "term": "dood", "text": "..."}]))
+        session.flush()
+        decision = costs.for_customer_in_contact(session, customer.id, loan.costs_cents, loan.arrears_cents, TODAY)
+        assert (decision.charged_cents, decision.waiver) == (3500, None)
+        session.add(Case(sender_id="rest:old", customer_id=customer.id,
+                         signals=[{"name": "garnishment", "term": "beslag", "text": "..."}]))
         session.flush()
         decision = costs.for_customer_in_contact(session, customer.id, loan.costs_cents, loan.arrears_cents, TODAY)
         assert (decision.charged_cents, decision.waiver) == (0, "without_means")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
+from bot.console.users import add_user
 from bot.store.db import session_scope
 from bot.store.models import AuditEntry, Case, CaseNote
 from tests.console.conftest import SENDER, csrf, handed_over_case, login
@@ -116,38 +118,64 @@ def remission_case() -> int:
                                    "arrangement_months": 36, "agreed": False})
 
 
-def test_a_supervisor_confirms_and_the_customer_is_told(client, fake_rasa):
+def second_supervisor(app):
+    """A second supervisor in a browser of their own (R30: four eyes)."""
+    add_user("supervisor2", "supervisor", "Tweede supervisor", "second-supervisor-pw-123")
+    second = TestClient(app, follow_redirects=False)
+    assert login(second, "supervisor2", "second-supervisor-pw-123").status_code == 303
+    return second
+
+
+def customer_says(fake_rasa, sender: str, text: str, intent: str) -> None:
+    fake_rasa.add(sender, {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
+
+
+def test_remission_needs_a_second_supervisor_before_the_customer_hears_anything(client, app, fake_rasa):
     case_id = remission_case()
     login(client, "supervisor")
     assert "Voorstel goedkeuren" in client.get(f"/cases/{case_id}").text
     assert client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)}).status_code == 303
-    slots = fake_rasa.calls("/tracker/events")[-2]["body"]  # the last one is the listen after /execute
+    assert fake_rasa.calls("/execute") == []  # R30: one person is not enough
+    assert "Wacht op een tweede beoordelaar" in client.get(f"/cases/{case_id}").text
+    again = client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)})
+    assert again.status_code == 409 and "tweede collega" in again.text
+    second = second_supervisor(app)
+    assert "Als tweede beoordelaar goedkeuren" in second.get(f"/cases/{case_id}").text
+    assert second.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(second)}).status_code == 303
+    slots = fake_rasa.calls("/tracker/events")[-3]["body"]  # decision slots, listen, (question,) listen
     assert {s["name"]: s["value"] for s in slots} == {
         "staff_solution_name": "regeling met kwijtschelding van de rest",
         "staff_arrangement_amount": "€ 60", "staff_arrangement_months": "36",
         "staff_arrangement_period": "36 maanden", "staff_pay_now_amount": None, "staff_checkin_date": None,
         "staff_reassess_moment": None}
-    execute = fake_rasa.calls("/execute")[-1]
-    assert execute["body"] == {"name": "utter_staff_confirmed_remission_arrangement"}
-    assert execute["query"]["output_channel"] == ["latest"]
+    assert [c["body"] for c in fake_rasa.calls("/execute")] == [
+        {"name": "utter_staff_confirmed_remission_arrangement"}, {"name": "utter_staff_ask_agreement"}]
+    assert fake_rasa.calls("/execute")[-1]["query"]["output_channel"] == ["latest"]
     with session_scope() as session:
         offer = session.get(Case, case_id).offer
     assert offer["staff_confirmed"] is True and offer["arrangement_amount"] == 60
-    assert audited("confirm_solution")[0].detail == {"solution": "remission_arrangement"}
+    assert offer["first_approval"]["by"] != offer["second_approval"]["by"]
+    assert [e.detail["four_eyes"] for e in audited("confirm_solution")] == [True]
 
 
-def test_a_supervisor_adjusts_within_bounds(client, fake_rasa):
+def test_a_supervisor_adjusts_within_the_customers_capacity_or_writes_why(client, app, fake_rasa):
     case_id = remission_case()
     login(client, "supervisor")
     token = csrf(client)
     bad = client.post(f"/cases/{case_id}/solution/adjust",
                       data={"arrangement_amount": "-5", "arrangement_months": "200", "csrf_token": token})
     assert bad.status_code == 400 and fake_rasa.calls("/execute") == []
+    # € 90 is more than the € 60 the policy sized to this customer: refused without a reason.
+    over = client.post(f"/cases/{case_id}/solution/adjust",
+                       data={"arrangement_amount": "90", "arrangement_months": "36", "csrf_token": token})
+    assert over.status_code == 400 and "€ 60" in over.text and "waarom" in over.text
     ok = client.post(f"/cases/{case_id}/solution/adjust",
                      data={"arrangement_amount": "45", "arrangement_months": "48", "csrf_token": token})
-    assert ok.status_code == 303
-    assert fake_rasa.calls("/execute")[-1]["body"] == {"name": "utter_staff_adjusted_solution"}
-    assert {s["name"]: s["value"] for s in fake_rasa.calls("/tracker/events")[-2]["body"]}[
+    assert ok.status_code == 303 and fake_rasa.calls("/execute") == []  # waits for the second person
+    second = second_supervisor(app)
+    assert second.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(second)}).status_code == 303
+    assert fake_rasa.calls("/execute")[-2]["body"] == {"name": "utter_staff_adjusted_solution"}
+    assert {s["name"]: s["value"] for s in fake_rasa.calls("/tracker/events")[-3]["body"]}[
         "staff_arrangement_amount"] == "€ 45"
     with session_scope() as session:
         offer = session.get(Case, case_id).offer
@@ -155,12 +183,28 @@ def test_a_supervisor_adjusts_within_bounds(client, fake_rasa):
     assert offer["adjusted_from"] == {"arrangement_amount": 60, "arrangement_months": 36}
 
 
+def test_above_capacity_with_a_written_reason_is_kept_and_shown(client, fake_rasa):
+    case_id = handed_over_case("rest:arrangement", reason="customer_asked",
+                               offer={"solution": "payment_arrangement", "arrangement_amount": 100,
+                                      "arrangement_months": 6, "monthly_capacity": 120, "agreed": False})
+    login(client, "supervisor")
+    reason = "Klant belde: krijgt vanaf volgende maand een hoger loon, loonstrook gezien."
+    response = client.post(f"/cases/{case_id}/solution/adjust", data={
+        "arrangement_amount": "150", "arrangement_months": "4", "reason": reason, "csrf_token": csrf(client)})
+    assert response.status_code == 303  # no four eyes for an ordinary arrangement
+    with session_scope() as session:
+        offer = session.get(Case, case_id).offer
+    assert offer["over_capacity"] == {"limit": 120, "reason": reason}
+    assert reason in client.get(f"/cases/{case_id}").text
+    assert audited("adjust_solution")[0].detail["over_capacity"] is True
+
+
 def test_the_agent_does_not_see_the_supervisor_controls(agent):
     case_id = remission_case()
     assert "Voorstel goedkeuren" not in agent.get(f"/cases/{case_id}").text
 
 
-def test_a_confirmed_remission_becomes_an_arrangement_that_is_followed_up(client, fake_rasa):
+def test_a_confirmed_remission_binds_only_after_the_customer_says_yes(client, app, fake_rasa):
     from sqlalchemy import select
 
     from bot.store.models import Arrangement, Customer, OutcomeEvent
@@ -171,8 +215,20 @@ def test_a_confirmed_remission_becomes_an_arrangement_that_is_followed_up(client
         session.get(Case, case_id).customer_id = kees.id
     login(client, "supervisor")
     assert client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)}).status_code == 303
-    # a second click changes nothing: one arrangement per case
-    client.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(client)})
+    second = second_supervisor(app)
+    assert second.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(second)}).status_code == 303
+    # a further click changes nothing: the decision is out
+    assert second.post(f"/cases/{case_id}/solution/confirm", data={"csrf_token": csrf(second)}).status_code == 409
+    with session_scope() as session:
+        assert session.execute(select(Arrangement).where(Arrangement.case_id == case_id)).first() is None
+    agreed = f"/cases/{case_id}/solution/customer-agreed"
+    assert "Klant zei ja" in client.get(f"/cases/{case_id}").text
+    customer_says(fake_rasa, "rest:remission", "nee wacht even", "deny")
+    refused = client.post(agreed, data={"csrf_token": csrf(client)})
+    assert refused.status_code == 409 and "nog geen ja" in refused.text
+    customer_says(fake_rasa, "rest:remission", "ja is goed", "affirm")
+    assert client.post(agreed, data={"csrf_token": csrf(client)}).status_code == 303
+    assert client.post(agreed, data={"csrf_token": csrf(client)}).status_code == 409  # one arrangement per case
     with session_scope() as session:
         [arrangement] = session.execute(select(Arrangement).where(Arrangement.case_id == case_id)).scalars().all()
         amounts = {i.amount_cents for i in arrangement.instalments}
@@ -181,6 +237,7 @@ def test_a_confirmed_remission_becomes_an_arrangement_that_is_followed_up(client
         assert arrangement.solution == "remission_arrangement" and len(arrangement.instalments) == 36
         assert amounts == {6000} and arrangement.contact_person
         assert accepted == ["remission_arrangement"]
+    assert "Akkoord van klant" in client.get(f"/cases/{case_id}").text
 
 
 def test_staff_judge_cannot_will_not_or_does_not_manage_with_a_reason_and_the_card_shows_it(agent, case_id):

@@ -64,8 +64,9 @@ def test_the_console_responses_and_their_slots_are_in_the_domain():
     domain = yaml.safe_load((ROOT / "domain" / "console.yml").read_text())
     decisions = yaml.safe_load((ROOT / "domain" / "solution.yml").read_text())
     slots = {**domain["slots"], **decisions["slots"]}
-    code = (ROOT / "bot" / "console" / "case_actions.py").read_text() + (ROOT / "bot" / "solutions.py").read_text()
-    names = ["utter_staff_adjusted_solution"] + [f"utter_staff_confirmed_{s}" for s in SOLUTIONS]
+    code = (ROOT / "bot" / "console" / "decisions.py").read_text() + (ROOT / "bot" / "solutions.py").read_text()
+    names = ["utter_staff_adjusted_solution", "utter_staff_ask_agreement"] + \
+        [f"utter_staff_confirmed_{s}" for s in SOLUTIONS]
     responses = {**domain["responses"], **decisions["responses"]}
     for response in names:
         assert response in responses

@@ -21,7 +21,7 @@ def console_routes(app):
     for route in app.routes:
         if isinstance(route, Route) and route.path not in PUBLIC:
             for method in sorted(route.methods - {"HEAD"}):
-                yield method, route.path.replace("{case_id:int}", "1"), route.endpoint
+                yield method, route.path.replace("{case_id:int}", "1").replace("{loan_id:int}", "1"), route.endpoint
 
 
 def test_every_route_without_a_session_is_refused(client, app, case_id):

@@ -29,6 +29,13 @@ def answer_control_questions(stack, sender: str, answers: list[str]) -> str:
     return reply
 
 
+def test_a_first_message_that_is_no_greeting_still_hears_who_speaks(stack, sender):
+    """R33: an out-of-scope question or an account question as the very first message."""
+    for opener, conversation in (("wat is het weer morgen", sender), ("wat kost dit allemaal?", sender + "-b")):
+        first = texts(stack.say(conversation, opener))
+        assert "digitale assistent" in first and "medewerker" in first, (opener, first)
+
+
 def test_sanne_forgot_to_pay(stack, sender):
     reply = verify(stack, sender, "mijn klantnummer is 100001", "12 april 1988")
     assert "€ 210" in reply and "persoonlijke lening" in reply
