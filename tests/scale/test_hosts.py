@@ -241,8 +241,10 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
     assert figures["followups_sent"] == figures["followups_due"] > 0, figures
     assert figures["provider_recipients"] == figures["sent_recipients"], figures
     assert figures["provider_doubled"] == 0, figures
+    assert figures["provider_texts_with_none"] == 0, figures  # each value filled in (the amount, the link)
     assert figures["engines_running"] == 2, figures
     assert figures["provider_doubled"] == 0, figures
+    assert figures["provider_texts_with_none"] == 0, figures  # each value filled in (the amount, the link)
 
 
 def check_conversations(customers: list[Customer], secrets: dict, rasa_url: str) -> dict:
@@ -333,4 +335,5 @@ def check_followups(data_url: str, twilio: StandIn) -> dict:
             "followups_by_engine": dict(Counter((row.claimed_by or "?").rsplit(":", 1)[0] for row in sent)),
             "sent_recipients": sorted({row.sender_id.rsplit(":", 1)[-1] for row in sent}),
             "provider_recipients": sorted({number for number, _ in texts}),
-            "provider_texts": sum(texts.values()), "provider_doubled": sum(n - 1 for n in texts.values())}
+            "provider_texts": sum(texts.values()), "provider_doubled": sum(n - 1 for n in texts.values()),
+            "provider_texts_with_none": sum(1 for _, body in texts if "None" in (body or ""))}
