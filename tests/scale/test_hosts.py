@@ -29,6 +29,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -39,6 +40,7 @@ from rasa.core.lock_store import LOCK_LIFETIME
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.setups import peak_rss_mb
 from bot.channels.widget import WidgetSessions
 from bot.clock import as_utc
 from bot.rasa_api import auth_headers
@@ -207,9 +209,13 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
 
                 await asyncio.gather(take_down_halfway(), *(c.run(answered) for c in customers))
 
+            cpu_before = {host: cpu_seconds(stack) for host, stack in stacks.items()}
             started = time.monotonic()
             asyncio.run(main())
             seconds = time.monotonic() - started
+            # CPU the Rasa servers and action servers spent on the run (docs/CAPACITY.md), and
+            # their peak memory; the downed host's processes still run, cut off.
+            cpu = sum(cpu_seconds(stack) - cpu_before[host] for host, stack in stacks.items())
 
             survivor = next(host for host in rasa if host != down_at["host"])
             figures = check_conversations(customers, secrets, f"http://{rasa[survivor]}")
@@ -220,6 +226,9 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
             engine_host = {f"{network.tag}:{stack.pid('followup')}": host for host, stack in stacks.items()}
             figures["followups_by_engine"] = {engine_host.get(f"{network.tag}:{name.rsplit(':', 1)[-1]}", name): n
                                               for name, n in figures["followups_by_engine"].items()}
+            figures.update(cpu_seconds=round(cpu, 1), messages_per_cpu_second=round(CUSTOMERS * MESSAGES / cpu, 2),
+                           peak_rss_mb={host: {name: peak_rss_mb(stack.pid(name)) for name in ("rasa", "actions")}
+                                        for host, stack in stacks.items()})
             figures.update(customers=CUSTOMERS, messages=CUSTOMERS * MESSAGES, seconds=round(seconds, 1),
                            messages_per_second=round(CUSTOMERS * MESSAGES / seconds, 2),
                            taken_down=down_at["host"], taken_down_after=down_at["answered"])
@@ -245,6 +254,15 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
     assert figures["engines_running"] == 2, figures
     assert figures["provider_doubled"] == 0, figures
     assert figures["provider_texts_with_none"] == 0, figures  # each value filled in (the amount, the link)
+
+
+def cpu_seconds(stack) -> float:
+    """User and system CPU time of a host's Rasa server and action server so far."""
+    total = 0.0
+    for name in ("rasa", "actions"):
+        fields = Path(f"/proc/{stack.pid(name)}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def check_conversations(customers: list[Customer], secrets: dict, rasa_url: str) -> dict:
