@@ -34,7 +34,7 @@ import httpx
 import requests
 import yaml
 
-from bench import checks, longconv, report, setups
+from bench import action_calls, checks, longconv, report, setups
 
 DEMO = [("100001", "12-04-1988"), ("100002", "03-11-1979"), ("100003", "21-07-1965"), ("100004", "30-01-1992")]
 BIRTH_DATES = {born for _, born in DEMO}
@@ -363,6 +363,8 @@ def main() -> None:
             print(f"{setup} set-up ready in {running.started_in:.0f} s", flush=True)
             info["ready_s"] = round(running.started_in, 1)
             warm_up(running, script, True)
+            calls = action_calls.measure(running.urls[0], running.actions_url, [script(n) for n in range(len(DEMO))])
+            print("action-server calls per turn:", json.dumps(calls), flush=True)
             levels = args.customers if setup == "embedded" else (args.scaled_customers or args.customers)
             rows = measure(running, levels, args.conversations, script, True, redacted, setup)
             long_result = None
@@ -373,7 +375,8 @@ def main() -> None:
             rss = running.peak_rss()
         finally:
             running.stop()
-        write(setup, stamp, rows, base_rows, info, rss, long_result, base_long if setup == "embedded" else None, [])
+        write(setup, stamp, rows, base_rows, info, rss, long_result, base_long if setup == "embedded" else None,
+              ["", *action_calls.lines(calls)])
 
 
 if __name__ == "__main__":

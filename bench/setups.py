@@ -89,6 +89,7 @@ class Running:
     token: str
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     conversation_prefix: str = "rest:"  # our REST channel namespaces senders; stock Rasa does not
+    actions_url: str | None = None  # our action server (its /metrics counts the calls); none in the baseline
     started_in: float = 0.0
     cleanup: list = field(default_factory=list)
 
@@ -158,6 +159,7 @@ def start_embedded(tmp: Path, rasa_pythonpath: str | None = None) -> Running:
     started = time.monotonic()
     try:
         stack.env["BETAALHULP_ACTION_SECRET"] = stack.token  # endpoints.yml sends it; the action server wants it
+        running.actions_url = f"http://127.0.0.1:{actions}"
         running.processes["action server"] = _popen(
             [VENV_BIN / "python", "-m", "bot.ops.action_server", "--actions", "actions", "--port", str(actions),
              "--logging-config_file", "logging.yml"], {**stack.env, "SANIC_HOST": "127.0.0.1"},
@@ -235,6 +237,7 @@ def start_scaled(tmp: Path, workers: int = 2) -> Running:
         env = cluster.env
         actions = claim_port(6111)
         env["BETAALHULP_ACTIONS_URL"] = f"http://127.0.0.1:{actions}/webhook"
+        running.actions_url = f"http://127.0.0.1:{actions}"
         running.processes["action server"] = _popen(
             [VENV_BIN / "python", "-m", "bot.ops.action_server", "--actions", "actions", "--port", str(actions),
              "--logging-config_file", "logging.yml"], env, tmp / "actions.log")

@@ -77,8 +77,15 @@ class RasaApi:
         """A domain response by name, with its variables set as slots first. `output_channel`
         names the channel when the conversation may have none yet (the follow-up engine)."""
         if slots:
-            await self.append_events(sender_id, [{"event": "slot", "name": k, "value": v} for k, v in slots.items()],
-                                     to_customer=False)
+            events = [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
+            if not _has_history(await self.tracker(sender_id)):
+                # A conversation not stored yet (a first contact by SMS): Rasa would start its
+                # session in this same request, stamped after our slots, and read only the events
+                # from the session's start on at the /execute: the text said "€ None". So the
+                # session starts first, in our list.
+                events = [{"event": "action", "name": "action_session_start"}, {"event": "session_started"},
+                          {"event": "action", "name": "action_listen"}, *events]
+            await self.append_events(sender_id, events, to_customer=False)
         result = await self._request("POST", self._url(sender_id, "execute"),
                                      params={"output_channel": output_channel}, json={"name": response})
         # Rasa's /execute leaves the bot "mid-turn": without this, the customer's answer follows
@@ -107,3 +114,10 @@ if __name__ == "__main__":
     if not secret:
         sys.exit("RASA_AUTH_TOKEN is not set")
     print(bearer_token(secret))
+
+
+def _has_history(tracker: dict | None) -> bool:
+    """Anything stored beyond the session start Rasa shows for a conversation it does not know."""
+    starting = {"session_started", "action_session_start", "action_listen"}
+    return any(event.get("event") not in starting and event.get("name") not in starting
+               for event in (tracker or {}).get("events") or [])

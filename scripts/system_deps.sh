@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (QR decoder, browser, a font), only those missing.
+# Installs the Debian packages the tests need (QR decoder, browser, a font; ip, nginx and socat for
+# the multi-host test, tests/scale/hosts.py), only those missing.
 # apt-get runs only when something is missing, so a prepared machine pays nothing for this.
 set -euo pipefail
 
-packages=(zbar-tools chromium chromium-driver fonts-dejavu-core)
+packages=(zbar-tools chromium chromium-driver fonts-dejavu-core iproute2 nginx socat)
 missing=()
 for package in "${packages[@]}"; do
   if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

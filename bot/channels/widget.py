@@ -35,7 +35,6 @@ Here every request is plain HTTP, and the conversation itself lives in Rasa's tr
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -55,6 +54,7 @@ from sanic.response import HTTPResponse
 
 from bot import addresses
 from bot.channels.inbound import Inbound, InboundPipeline
+from bot.channels.widget_hub import Hub
 from bot.channels.widget_transcript import CHANNEL_NAME, bot_message, conversation, handover_state, replies_to
 from bot.rasa_ext.tracker_store import retrieve_session
 from bot.rate_limit import RateLimit
@@ -115,35 +115,10 @@ def sender_id_for(session: str) -> str:
     return PREFIX + session
 
 
-# -- pushes ----------------------------------------------------------------------
-class Hub:
-    """The long polls waiting on this worker, by sender id; a push wakes them."""
-
-    def __init__(self) -> None:
-        self._waiters: dict[str, set[asyncio.Event]] = {}
-
-    def waiting(self, sender_id: str) -> int:
-        return len(self._waiters.get(sender_id, ()))
-
-    def notify(self, sender_id: str) -> None:
-        for event in self._waiters.get(sender_id, ()):
-            event.set()
-
-    async def wait(self, sender_id: str, timeout: float) -> bool:
-        """True when woken by a push, False after `timeout` seconds."""
-        event = asyncio.Event()
-        self._waiters.setdefault(sender_id, set()).add(event)
-        try:
-            await asyncio.wait_for(event.wait(), timeout=timeout)
-            return True
-        except asyncio.TimeoutError:
-            return False
-        finally:
-            waiters = self._waiters.get(sender_id)
-            if waiters is not None:
-                waiters.discard(event)
-                if not waiters:
-                    self._waiters.pop(sender_id, None)
+def client_address(request: Request) -> str:
+    """The visitor's address. Behind our nginx every request comes from nginx: Rasa then runs with
+    SANIC_PROXIES_COUNT=1 (docs/DEPLOY.md) and Sanic takes the address nginx forwarded."""
+    return request.remote_addr or request.ip or "unknown"
 
 
 # -- what the widget shows -----------------------------------------------------------------------
@@ -309,7 +284,7 @@ class WidgetInput(InputChannel):
                     return self._problem(request, 401, str(error))
                 token, _ = self.sessions.issue(existing)
             else:
-                if not self.session_limit.allow(request.ip or "unknown"):
+                if not self.session_limit.allow(client_address(request)):
                     return self._problem(request, 429, "too many new sessions from this address; try again later")
                 token, _ = self.sessions.issue()
             return self._json(request, {"token": token, "expires_in": self.sessions.max_age_seconds})
@@ -331,6 +306,13 @@ class WidgetInput(InputChannel):
             key = f"{sender_id}/{client_id}" if client_id else None
             if key and key in self._answered:
                 return self._json(request, self._answered[key])
+            if key and body.get("retry") is True:
+                # A retry after a gateway error may reach another host: the shared tracker knows
+                # whether the first try was taken, so it is answered, not taken twice.
+                tracker = await self._tracker(request, sender_id)
+                logged = replies_to(tracker.events, client_id) if tracker is not None else None
+                if logged is not None:
+                    return self._json(request, {"messages": logged, "cursor": max((m["ts"] for m in logged), default=None)})
             message_id = client_id or uuid.uuid4().hex
             inbound = Inbound(sender_id, text, CollectingOutputChannel(), message_id=message_id,
                               metadata={"widget_label": label} if label else None)

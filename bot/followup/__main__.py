@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     def engine_options(command):
         command.add_argument("--database", help="SQLAlchemy URL (default: BETAALHULP_DATABASE_URL)")
         command.add_argument("--sender", default="rasa", help="rasa (default) or record[:FILE]")
-        command.add_argument("--policy", help="another policy file (default bot/followup/policy.yml)")
+        command.add_argument("--policy", default=os.environ.get("BETAALHULP_FOLLOWUP_POLICY") or None,
+                             help="another policy file (default BETAALHULP_FOLLOWUP_POLICY, else bot/followup/policy.yml)")
         command.add_argument("--name", help="this engine's name in claimed rows (default host:pid:random)")
         command.add_argument("--mark-every", type=int, default=1, help="sent messages marked per transaction")
         command.add_argument("--daily-jobs", dest="daily_jobs", action="store_true", default=None,

@@ -46,6 +46,7 @@ class StandIn:
     """A provider API on 127.0.0.1: records requests; `fail_next` statuses are answered first."""
 
     kind: str  # "twilio" | "telegram"
+    host: str = "127.0.0.1"  # tests/scale/test_hosts.py: the machine's address on its test network
     requests: list[Recorded] = field(default_factory=list)  # answered with success
     attempts: int = 0  # every request, failures included
     fail_next: list[int | tuple[int, dict]] = field(default_factory=list)  # a status, or a status and body
@@ -55,7 +56,7 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"http://{self.host}:{self.server.server_port}"
 
     def answer(self, recorded: Recorded) -> tuple[int, dict]:
         if self.fail_next:
@@ -94,7 +95,7 @@ class StandIn:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -231,3 +231,23 @@ def test_a_twilio_turn_with_the_action_server_frozen_is_answered_within_twilios_
     assert "klantnummer" in bodies(twilio_api, start).lower()  # an unknown phone: the greeting asks for it
     print(f"reply sent {time.monotonic() - started:.1f} s after the message")
     assert len(user_events(stack, f"twilio_whatsapp:{phone}")) == 1
+
+
+def test_a_follow_up_to_a_new_sms_conversation_carries_its_values(world):
+    """The follow-up engine's first SMS to a customer who never chatted: the values it sets as
+    slots are in the text (they were lost with the session Rasa started in the same request, and
+    the customer read "Je betaling van None"; found by tests/scale/test_hosts.py)."""
+    import asyncio
+
+    from bot.rasa_api import RasaApi
+
+    stack, twilio_api, _ = world
+    phone = "+31612399001"
+    before = len(twilio_api.requests)
+    asyncio.run(RasaApi(base_url=stack.rasa_url, token=stack.token).utter(
+        f"twilio_sms:{phone}", "utter_followup_new_arrears",
+        {"arrears_amount": "€ 210", "payment_link": "https://pay.example/p/1", "payment_qr_url": "https://pay.example/q/1.png"},
+        output_channel="twilio_signed"))
+    bodies = [r.field("Body") for r in twilio_api.requests[before:] if r.field("To") == phone]
+    assert bodies and "€ 210" in bodies[0] and "https://pay.example/p/1" in bodies[0], bodies
+    assert not any("None" in body for body in bodies), bodies

@@ -55,6 +55,8 @@ class Stack:
     token: str
     process: subprocess.Popen | None = None
     extra: dict = field(default_factory=dict)
+    # What scripts/run.sh runs inside, e.g. `ip netns exec host1` for a host of tests/scale/hosts.py.
+    launcher: list[str] = field(default_factory=list)
 
     # -- addresses, as scripts/run.sh sets them ---------------------------------------------------
     def port(self, name: str) -> int:
@@ -109,7 +111,7 @@ class Stack:
     # -- starting and stopping --------------------------------------------------------------------
     def start(self, timeout: float = 600) -> "Stack":
         log = open(self.log_file, "ab")
-        self.process = subprocess.Popen([str(RUN_SCRIPT)], cwd=ROOT, env=self.env, stdout=log,
+        self.process = subprocess.Popen([*self.launcher, str(RUN_SCRIPT)], cwd=ROOT, env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         ready = self.data_dir / "run" / "ready"
         deadline = time.monotonic() + timeout

@@ -156,7 +156,8 @@
     attempt(body, 0);
   }
 
-  // A lost connection retries the same client_id: the server answers a repeat once.
+  // A lost connection, or a gateway error (the host behind the proxy went down), retries the same
+  // client_id, marked as a retry: whichever host takes it answers a repeat from the conversation.
   function attempt(body, tries) {
     post("/message", body).then(function (data) {
       typing(-1);
@@ -165,7 +166,9 @@
       setHandover(data.handover);
       advance(data.cursor);
     }, function (error) {
-      if (!error.status && tries < 3) {
+      var gateway = error.status === 502 || error.status === 503 || error.status === 504;
+      if ((!error.status || gateway) && tries < 3) {
+        body.retry = true;
         setOffline(true);
         window.setTimeout(function () { attempt(body, tries + 1); }, 1500 * (tries + 1));
         return;
