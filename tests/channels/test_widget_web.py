@@ -49,6 +49,8 @@ def test_the_widget_never_turns_server_text_into_html():
 
 
 def client_script() -> str:
+    """The widget's two script files (betaalhulp-widget.js loads betaalhulp-widget-view.js)."""
     from bot.web.widget_routes import WIDGET_DIR
 
-    return (WIDGET_DIR / "betaalhulp-widget.js").read_text(encoding="utf-8")
+    return "\n".join((WIDGET_DIR / name).read_text(encoding="utf-8")
+                     for name in ("betaalhulp-widget.js", "betaalhulp-widget-view.js"))
