@@ -21,7 +21,7 @@ from bot.channels.twilio_common import (
     address_of,
     numbered,
 )
-from bot.channels.twilio_templates import load_templates, load_window_rules, template_variables
+from bot.channels.twilio_templates import load_templates, load_window_rules, template_variables, templates_in
 from bot.followup import optout
 
 # One logger for the whole Twilio channel, however its code is split.
@@ -173,7 +173,7 @@ class TwilioSignedOutput(OutputChannel):
             name, sources = rules.responses[utter]
             variables = template_variables(sources, message.get("text") or "")
             if variables is not None:
-                sid = await self._send_content(recipient_id, name, variables)
+                sid = await self._send_content(recipient_id, name, variables, message.get("language"))
                 await self._record(recipient_id, message, "sent_as_template" if sid else "failed",
                                    template=name, message_sid=sid)
                 return
@@ -186,8 +186,10 @@ class TwilioSignedOutput(OutputChannel):
                 await asyncio.to_thread(self.state.note_template, row_id, rules.staff_reply, sid)
                 logger.info("twilio: queued message %s: template %s sent (sid %s)", row_id, rules.staff_reply, sid)
 
-    async def _send_content(self, recipient_id: str, name: str, variables: dict[str, Any]) -> str | None:
-        template = load_templates()[name]
+    async def _send_content(self, recipient_id: str, name: str, variables: dict[str, Any],
+                            language: str | None = None) -> str | None:
+        # The response's language (bot/rasa_ext/nlg.py puts it on the message, issue 27).
+        template = templates_in(language)[name]
         return await self._create(recipient_id, {"ContentSid": template.content_sid,
                                                  "ContentVariables": template.content_variables(variables)})
 

@@ -33,11 +33,11 @@ class WhatsAppTemplate:
 
 
 @lru_cache(maxsize=4)
-def load_templates(path: Path = TEMPLATES_FILE) -> dict[str, WhatsAppTemplate]:
+def load_templates(path: Path = TEMPLATES_FILE, env_suffix: str = "") -> dict[str, WhatsAppTemplate]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     templates = {}
     for name, spec in (data.get("templates") or {}).items():
-        sid = os.environ.get(f"TWILIO_CONTENT_SID_{name.upper()}") or spec["content_sid"]
+        sid = os.environ.get(f"TWILIO_CONTENT_SID_{name.upper()}{env_suffix}") or spec["content_sid"]
         templates[name] = WhatsAppTemplate(name, sid, tuple(spec.get("variables") or ()), spec.get("text", ""),
                                            str(spec.get("category") or "UTILITY").upper())
     return templates
@@ -52,7 +52,20 @@ class WindowRules:
 
 
 VARIABLE_SOURCES = ("amount_in_text", "today")
-EURO_AMOUNT = re.compile(r"-?€\s?\d{1,3}(?:\.\d{3})*(?:,\d{2})?")
+# "€ 1.210,50" as Dutch responses write it, "€1,210.50" as English ones do (issue 27).
+EURO_AMOUNT = re.compile(r"-?€\d{1,3}(?:,\d{3})*\.\d{2}(?!\d)|-?€\d{1,3}(?:,\d{3})+(?!\d)"
+                         r"|-?€\s?\d{1,3}(?:\.\d{3})*(?:,\d{2})?")
+
+
+def templates_in(language: str | None) -> dict[str, WhatsAppTemplate]:
+    """The templates in the customer's language (languages/<code>/whatsapp_templates.yml, same names
+    and variables), Dutch when that language has none."""
+    from bot.language.choice import DEFAULT, LANGUAGES_DIR
+
+    path = LANGUAGES_DIR / str(language) / "whatsapp_templates.yml"
+    if not language or language == DEFAULT or not path.exists():
+        return load_templates()
+    return load_templates(path, f"_{language.upper()}")
 
 
 @lru_cache(maxsize=4)

@@ -71,6 +71,11 @@ class LanguageNLG(TemplatedNaturalLanguageGenerator):
             logger.warning("response %s missing in language %s; Dutch used", utter_action, language)
             language, generator = DEFAULT, self.by_language[DEFAULT]
         slots = tracker.current_slot_values()
-        if language != DEFAULT:
-            slots, kwargs = localise_all(slots, language), localise_all(kwargs, language)
-        return generator.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        if language == DEFAULT:
+            return generator.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        slots, kwargs = localise_all(slots, language), localise_all(kwargs, language)
+        message = generator.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        if message is not None:
+            # Travels as the bot message's metadata: the WhatsApp channel picks its template by it.
+            message["language"] = language
+        return message

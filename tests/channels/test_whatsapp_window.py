@@ -201,3 +201,20 @@ def test_templates_are_allowed_outside_the_window_and_sms_has_no_window(app, cha
 
 def test_every_template_has_an_approved_category():
     assert {t.category for t in load_templates().values()} == {"UTILITY"}
+
+
+def test_outside_the_window_an_english_customer_gets_the_english_template(app, channel, twilio_api, moving_clock,
+                                                                          case_id):
+    # Issue 27: the NLG puts the response's language on the message; the template follows it.
+    from bot.channels.twilio_templates import templates_in
+
+    customer_writes(app, "SM" + "79" * 16)
+    moving_clock.advance(hours=25)
+    english = pushed({"text": "Your payment of €1,210.50 is in. Thank you!",
+                      "metadata": {"utter_action": "utter_payment_received", "language": "en"},
+                      "timestamp": clock.utcnow().timestamp()})
+    app.run(channel.get_output_channel().send_response(SENDER, english))
+    [sent] = twilio_api.requests
+    assert sent.field("ContentSid") == templates_in("en")["payment_confirmed"].content_sid
+    assert sent.field("ContentSid") != load_templates()["payment_confirmed"].content_sid
+    assert json.loads(sent.field("ContentVariables"))["1"] == "€1,210.50"

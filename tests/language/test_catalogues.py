@@ -78,3 +78,13 @@ def test_the_widget_has_the_same_texts_in_every_language_and_serves_them():
     script = widget_script().decode("utf-8")
     assert '"Chat with Betaalhulp"' in script and '"Chat met Betaalhulp"' in script
     assert '"switchMessage": "in English please"' in script and "/* TEXTS */" not in script
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+def test_every_whatsapp_template_exists_in_every_language_with_the_same_variables(code):
+    from bot.channels.twilio_templates import load_templates, templates_in
+
+    dutch, theirs = load_templates(), templates_in(code)
+    assert set(theirs) == set(dutch)
+    assert all(theirs[name].variables == dutch[name].variables and theirs[name].text for name in dutch)
+    assert all(theirs[name].content_sid != dutch[name].content_sid for name in dutch)
