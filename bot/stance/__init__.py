@@ -25,7 +25,7 @@ KINDS = ("words", "signal", "cause", "capacity", "staff")
 class Evidence:
     stance: str   # one of CLASSES
     kind: str     # one of KINDS
-    detail: str   # the lexicon term, signal, cause, figure or staff reason (no message text)
+    detail: str   # the matched words, signal, cause, figure or staff reason (never a whole message)
     at: str       # ISO moment, UTC
 
     def as_dict(self) -> dict[str, str]:
@@ -77,7 +77,8 @@ def from_words(text: str, at: str) -> list[Evidence]:
     for stance in CLASSES:
         hit = first_hit(policy()[stance]["terms"], tokens)
         if hit is not None:
-            found.append(Evidence(stance, "words", hit.term, at))
+            # The matched words (a few, normalised), so staff read what was said, not a pattern.
+            found.append(Evidence(stance, "words", f'"{" ".join(tokens[hit.start:hit.end])}"', at))
     return found
 
 
