@@ -11,7 +11,7 @@ def test_the_queue_and_the_card_show_the_customers_language(agent, fake_rasa):
     dutch = handed_over_case("rest:daan", summary={**SUMMARY, "language": "nl"})
     older = handed_over_case("rest:oud", summary=None)  # handed over before issue 27: Dutch
     html = agent.get("/queue").text
-    languages = dict(re.findall(r'data-case="(\d+)".*?<td class="language">(\w+)</td>', html, re.S))
+    languages = dict(re.findall(r'data-case="(\d+)".*?<td data-label="Taal" class="language">(\w+)</td>', html, re.S))
     assert languages == {str(english): "English", str(dutch): "Nederlands", str(older): "Nederlands"}
     card = agent.get(f"/cases/{english}").text
     assert "Taal van de klant:</strong> English" in card and "antwoord ook in deze taal" in card
