@@ -29,7 +29,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -40,6 +39,7 @@ from rasa.core.lock_store import LOCK_LIFETIME
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.action_calls import cpu_seconds as process_cpu_seconds
 from bench.setups import peak_rss_mb
 from bot.channels.widget import WidgetSessions
 from bot.clock import as_utc
@@ -258,11 +258,7 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
 
 def cpu_seconds(stack) -> float:
     """User and system CPU time of a host's Rasa server and action server so far."""
-    total = 0.0
-    for name in ("rasa", "actions"):
-        fields = Path(f"/proc/{stack.pid(name)}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return process_cpu_seconds([stack.pid("rasa"), stack.pid("actions")])
 
 
 def check_conversations(customers: list[Customer], secrets: dict, rasa_url: str) -> dict:
