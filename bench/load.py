@@ -139,9 +139,11 @@ def redacted(text: str) -> bool:
 
 def check_trackers(running: setups.Running, sent: dict, is_redacted) -> dict:
     results = []
+    auth = running.auth()
+    params = {"include_events": "ALL", **auth.pop("params", {})}  # the baseline's token is a parameter too
     for sender, texts in sent.items():
         response = requests.get(f"{running.urls[0]}/conversations/{running.conversation_id(sender)}/tracker",
-                                params={"include_events": "ALL"}, timeout=120, **running.auth())
+                                params=params, timeout=120, **auth)
         response.raise_for_status()
         results.append(checks.check_conversation(texts, response.json()["events"], is_redacted))
     return checks.total(results)
@@ -363,7 +365,8 @@ def main() -> None:
             print(f"{setup} set-up ready in {running.started_in:.0f} s", flush=True)
             info["ready_s"] = round(running.started_in, 1)
             warm_up(running, script, True)
-            calls = action_calls.measure(running.urls[0], running.actions_url, [script(n) for n in range(len(DEMO))])
+            calls = action_calls.measure(running.urls[0], running.actions_url, [script(n) for n in range(len(DEMO))],
+                                         pids=[p.pid for p in running.processes.values()])
             print("action-server calls per turn:", json.dumps(calls), flush=True)
             levels = args.customers if setup == "embedded" else (args.scaled_customers or args.customers)
             rows = measure(running, levels, args.conversations, script, True, redacted, setup)

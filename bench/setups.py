@@ -152,7 +152,9 @@ def start_embedded(tmp: Path, rasa_pythonpath: str | None = None) -> Running:
     stack = make_stack(tmp)
     rasa, actions, web = claim_port(6101), claim_port(6102), claim_port(6103)
     stack.env.update(RASA_PORT=str(rasa), ACTIONS_PORT=str(actions), WEB_PORT=str(web),
-                     BETAALHULP_PUBLIC_URL=f"http://127.0.0.1:{web}")
+                     BETAALHULP_PUBLIC_URL=f"http://127.0.0.1:{web}",
+                     # endpoints.yml names the tracker file by this variable (scripts/run.sh sets it)
+                     BETAALHULP_TRACKER_DB=str(stack.tracker_db))
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot.store", "seed"], cwd=ROOT, env=stack.env, check=True,
                    capture_output=True)
     running = Running("embedded", [], stack.token)

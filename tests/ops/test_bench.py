@@ -153,3 +153,14 @@ def test_the_baseline_assistant_is_consistent_and_its_cache_key_stable():
     assert {step["action"] for rule in rules["rules"] for step in rule["steps"] if "action" in step} \
         <= set(domain["responses"])
     assert setups.baseline_inputs_hash() == setups.baseline_inputs_hash()
+
+
+def test_action_calls_are_read_from_the_action_servers_own_counter():
+    from bench.action_calls import calls_in
+    from bot.ops.metrics import Metrics
+
+    metrics = Metrics("betaalhulp_actions")
+    for status in (200, 200, 200, 500, 401):
+        metrics.observe_request(0.01, status)
+    assert calls_in(metrics.render()) == 5
+    assert calls_in("") == 0

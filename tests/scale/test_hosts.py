@@ -29,7 +29,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -40,6 +39,7 @@ from rasa.core.lock_store import LOCK_LIFETIME
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.action_calls import cpu_seconds as process_cpu_seconds
 from bench.setups import peak_rss_mb
 from bot.channels.widget import WidgetSessions
 from bot.clock import as_utc
@@ -124,6 +124,15 @@ class Customer:
                 continue
             self.errors.append(f"message {index}: {status or type(answer).__name__}")
             return
+
+    async def replay_first(self) -> int:
+        """The first message again, as the widget's retry after a lost answer: same client_id,
+        `retry: true`. Whichever host takes it must answer from the conversation, not take it again
+        (for the downed host's customers, it was taken there)."""
+        async with httpx.AsyncClient(timeout=180, headers=self.client.headers) as client:
+            answer = await client.post(f"{self.base}/webhooks/widget/message", content=json.dumps(
+                {"token": self.token, "message": self.texts[0], "client_id": self.ids[0], "retry": True}))
+        return int(answer.status_code == 200 and bool(answer.json().get("messages")))
 
     async def run(self, answered: list[int]) -> None:
         session = await self.post("session", {})
@@ -213,6 +222,10 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
             started = time.monotonic()
             asyncio.run(main())
             seconds = time.monotonic() - started
+            async def replay() -> int:
+                return sum(await asyncio.gather(*(c.replay_first() for c in customers)))
+
+            replayed = asyncio.run(replay())
             # CPU the Rasa servers and action servers spent on the run (docs/CAPACITY.md), and
             # their peak memory; the downed host's processes still run, cut off.
             cpu = sum(cpu_seconds(stack) - cpu_before[host] for host, stack in stacks.items())
@@ -226,7 +239,7 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
             engine_host = {f"{network.tag}:{stack.pid('followup')}": host for host, stack in stacks.items()}
             figures["followups_by_engine"] = {engine_host.get(f"{network.tag}:{name.rsplit(':', 1)[-1]}", name): n
                                               for name, n in figures["followups_by_engine"].items()}
-            figures.update(cpu_seconds=round(cpu, 1), messages_per_cpu_second=round(CUSTOMERS * MESSAGES / cpu, 2),
+            figures.update(retries_answered_from_the_conversation=replayed, cpu_seconds=round(cpu, 1), messages_per_cpu_second=round(CUSTOMERS * MESSAGES / cpu, 2),
                            peak_rss_mb={host: {name: peak_rss_mb(stack.pid(name)) for name in ("rasa", "actions")}
                                         for host, stack in stacks.items()})
             figures.update(customers=CUSTOMERS, messages=CUSTOMERS * MESSAGES, seconds=round(seconds, 1),
@@ -242,7 +255,8 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
         print(f"\ntwo hosts behind nginx, one taken down mid-run: {json.dumps(figures)}")
     (tmp_path.parent / "hosts.json").write_text(json.dumps(figures))
     assert (figures["lost"], figures["doubled"], figures["out_of_order"], figures["errors"]) == (0, 0, 0, 0), figures
-    assert figures["user_events"] == CUSTOMERS * MESSAGES, figures
+    assert figures["user_events"] == CUSTOMERS * MESSAGES, figures  # the replayed first messages included
+    assert figures["retries_answered_from_the_conversation"] == CUSTOMERS, figures
     assert figures["history_kept"] == CUSTOMERS, figures
     assert figures["sticky_before_down"] == figures["keys_before_down"], figures
     assert figures["moved_to_survivor"] == figures["downed_keys_continuing"] > 0, figures
@@ -258,11 +272,7 @@ def test_two_hosts_behind_nginx_survive_one_going_down(postgres, redis_server, t
 
 def cpu_seconds(stack) -> float:
     """User and system CPU time of a host's Rasa server and action server so far."""
-    total = 0.0
-    for name in ("rasa", "actions"):
-        fields = Path(f"/proc/{stack.pid(name)}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return process_cpu_seconds([stack.pid("rasa"), stack.pid("actions")])
 
 
 def check_conversations(customers: list[Customer], secrets: dict, rasa_url: str) -> dict:
