@@ -100,7 +100,7 @@ def test_the_console_pages_have_no_serious_accessibility_problems(pages, viewpor
             scan(page)
             staff_login(page, stack.console_url, "sam", pages["password"])
             scan(page)  # the queue
-            for path in (f"/cases/{pages['case']}", "/followups", "/dashboard", "/audit"):
+            for path in (f"/cases/{pages['case']}", "/followups", "/dashboard", "/audit", "/collection", "/timelines"):
                 page.goto(f"{stack.console_url}{path}")
                 page.wait_for_load_state("load")
                 scan(page)
