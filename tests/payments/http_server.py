@@ -26,9 +26,10 @@ Answer = tuple  # (status, body: dict | str | bytes, headers: dict)
 
 
 class RecordingServer:
-    def __init__(self, handler: Callable[[Recorded], Answer]) -> None:
+    def __init__(self, handler: Callable[[Recorded], Answer],
+                 record: Callable[[Recorded], bool] = lambda request: True) -> None:
         self.handler = handler
-        self.requests: list[Recorded] = []
+        self.requests: list[Recorded] = []  # the ones `record` keeps
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,7 +38,8 @@ class RecordingServer:
                 parts = urlsplit(self.path)
                 request = Recorded(self.command, parts.path, parse_qs(parts.query),
                                    {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
-                server.requests.append(request)
+                if record(request):
+                    server.requests.append(request)
                 status, body, headers = server.handler(request)
                 if isinstance(body, (dict, list)):
                     body = json.dumps(body).encode()

@@ -34,7 +34,7 @@ def test_paid_is_told_once_through_rasa(database, sanne, local, rasa_server):
     public_id = paid(database, sanne, local)
     rasa = RasaApi(base_url=rasa_server.url, token="secret-token")
     assert asyncio.run(notify_customer(public_id, rasa=rasa, database_url=database))
-    events, execute, listen = posted(rasa_server)
+    events, execute, listen = rasa_server.requests
     assert events.path == "/conversations/whatsapp:+31612345001/tracker/events"
     assert events.json() == [{"event": "slot", "name": "payment_amount", "value": "€ 210"}]
     assert execute.path == "/conversations/whatsapp:+31612345001/execute"
@@ -46,7 +46,7 @@ def test_paid_is_told_once_through_rasa(database, sanne, local, rasa_server):
     assert listen.json() == [{"event": "action", "name": "action_listen"}]
     assert payment_row(database, public_id).customer_notified_at is not None
     assert asyncio.run(notify_customer(public_id, rasa=rasa, database_url=database))
-    assert len(posted(rasa_server)) == 3  # told already: nothing sent again
+    assert len(rasa_server.requests) == 3  # told already: nothing sent again
 
 
 @pytest.mark.parametrize("status, response", [("failed", "utter_payment_failed"),
@@ -55,8 +55,8 @@ def test_other_outcomes_get_a_kind_message(database, sanne, local, rasa_server, 
     public_id = paid(database, sanne, local, ProviderStatus(status))
     assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url, token=""),
                                        database_url=database))
-    assert posted(rasa_server)[1].json() == {"name": response}
-    assert posted(rasa_server)[0].json()[0]["value"] == "€ 210"
+    assert rasa_server.requests[1].json() == {"name": response}
+    assert rasa_server.requests[0].json()[0]["value"] == "€ 210"
 
 
 def test_an_expired_link_is_not_told_at_once(database, sanne, local, rasa_server):
@@ -65,7 +65,7 @@ def test_an_expired_link_is_not_told_at_once(database, sanne, local, rasa_server
     public_id = paid(database, sanne, local, ProviderStatus("expired"))
     assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url), database_url=database))
     assert asyncio.run(retry_unnotified(rasa=RasaApi(base_url=rasa_server.url), database_url=database)) == 0
-    assert posted(rasa_server) == [] and payment_row(database, public_id).customer_notified_at is None
+    assert rasa_server.requests == [] and payment_row(database, public_id).customer_notified_at is None
 
 
 def test_a_report_older_than_the_immediate_window_is_left_to_the_engine(database, sanne, local, rasa_server):
@@ -78,13 +78,13 @@ def test_a_report_older_than_the_immediate_window_is_left_to_the_engine(database
         assert asyncio.run(retry_unnotified(rasa=RasaApi(base_url=rasa_server.url), database_url=database)) == 0
     finally:
         clock.set_clock(None)
-    assert posted(rasa_server) == []
+    assert rasa_server.requests == []
 
 
 def test_open_payments_are_not_told(database, sanne, local, rasa_server):
     public_id = paid(database, sanne, local, ProviderStatus("open"))
     assert asyncio.run(notify_customer(public_id, rasa=RasaApi(base_url=rasa_server.url), database_url=database))
-    assert posted(rasa_server) == []
+    assert rasa_server.requests == []
 
 
 def test_rasa_down_then_the_retry_tells(database, sanne, mohamed, local, rasa_server):
@@ -122,7 +122,3 @@ def test_a_conversation_rasa_refuses_does_not_block_the_others(database, sanne, 
     assert payment_row(database, first).customer_notified_at is None
     assert payment_row(database, second).customer_notified_at is not None
 
-
-def posted(rasa_server) -> list:
-    """What was sent to Rasa: the reads of the conversation before it left out."""
-    return [request for request in rasa_server.requests if request.method != "GET"]

@@ -70,6 +70,14 @@ class RasaStandIn:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self) -> None:  # noqa: N802 - the conversation, read before a message is said
+                body = json.dumps({"events": [{"event": "user", "text": "hoi"}]}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args) -> None:
                 pass
 
