@@ -4,6 +4,7 @@ figures, and no small group can be recovered as "the whole minus the rest"."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 import pytest
@@ -57,7 +58,9 @@ def test_exactly_the_one_disadvantaged_group_raises_an_alert(database_url, caplo
     message = lines[0].getMessage()
     assert "adherence" in message and "age_band=65+" in message and "0.250" in message and "0.650" in message
     # Group labels, rates and a count: no customer, case or arrangement id anywhere in the line.
-    assert lines[0].args == ("adherence", "age_band", "65+", pytest.approx(0.25), pytest.approx(0.65), 0.1, 36)
+    # (The log masking of bot/ops/logs.py may have folded the arguments into the message already.)
+    assert lines[0].args in (None, ("adherence", "age_band", "65+", pytest.approx(0.25), pytest.approx(0.65), 0.1, 36))
+    assert not re.search(r"\d{4,}", message)  # no id of any kind
 
     # A second look the same day does not repeat the log line.
     caplog.clear()
